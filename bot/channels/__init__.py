@@ -1,0 +1,1 @@
+"""Channels translate between a messaging platform and the dialogue engine."""

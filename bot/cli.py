@@ -1,0 +1,196 @@
+"""The `signpost` command: thin wrappers that turn library results into messages.
+
+Each subcommand is a (module, function) pair registered in COMMANDS, so the parts of the
+product (Telegram, review tools, staff tools) each keep their command next to their code.
+Exit codes: 0 fine, 1 a check failed (e.g. validate found errors), 2 cannot run (bad
+arguments, missing token, unreadable catalogue).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bot import __version__
+from bot.catalogue import Catalogue, find_root, load
+from bot.dialogue import Engine
+
+# name -> (module, help). The module provides add_arguments(parser) and run(args) -> int.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "chat": ("bot.cli", "talk to the bot in this terminal (no token, no network)"),
+    "match": ("bot.cli", "show how messages are matched (one JSON object per line with --json)"),
+    "evaluate": ("bot.cli", "measure accuracy on a labelled YAML file"),
+    "validate": ("bot.cli", "check the catalogue files and list every problem"),
+}
+
+
+def add_catalogue_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--catalogue", metavar="DIR",
+                   help="catalogue folder (default: $SIGNPOST_CATALOGUE or the current folder)")
+
+
+def load_for_command(args: argparse.Namespace) -> Catalogue:
+    """Load the catalogue or exit 2 with every problem listed for the reader."""
+    root = find_root(getattr(args, "catalogue", None))
+    cat, problems = load(root)
+    if cat is None:
+        errors = [p for p in problems if p.severity == "error"]
+        for p in errors:
+            print(p, file=sys.stderr)
+        print(f"signpost: the catalogue in {root} has {len(errors)} error(s); fix them and run "
+              "'signpost validate' to check.", file=sys.stderr)
+        raise SystemExit(2)
+    return cat
+
+
+# ------------------------------------------------------------------ chat
+
+
+def chat_args(p: argparse.ArgumentParser) -> None:
+    add_catalogue_arg(p)
+
+
+def chat_run(args: argparse.Namespace) -> int:
+    from bot.channels.console import chat
+
+    return chat(Engine(load_for_command(args)))
+
+
+# ------------------------------------------------------------------ match
+
+
+def match_args(p: argparse.ArgumentParser) -> None:
+    add_catalogue_arg(p)
+    p.add_argument("text", nargs="*", help="messages to match (default: one per line on stdin)")
+    p.add_argument("--json", action="store_true", help="one JSON object per input line")
+
+
+def match_result(engine: Engine, text: str) -> dict[str, Any]:
+    """The --json shape of one message."""
+    reply = engine.respond(text)
+    confident = reply.kind in ("answer", "safety") and reply.intent is not None
+    alts = reply.alternatives
+    return {
+        "text": text,
+        "intent": reply.intent if confident else None,
+        "score": round(float(reply.score), 2),
+        "safety": reply.safety is not None,
+        "services": reply.service_ids,
+        "alternatives": [{"intent": c.intent_id, "score": round(c.score, 2)} for c in alts],
+    }
+
+
+def match_run(args: argparse.Namespace) -> int:
+    engine = Engine(load_for_command(args))
+    lines = args.text if args.text else (line.rstrip("\n") for line in sys.stdin)
+    for text in lines:
+        r = match_result(engine, text)
+        if args.json:
+            print(json.dumps(r, ensure_ascii=False), flush=True)
+        else:
+            intent = r["intent"] or "(no confident match)"
+            flag = "  SAFETY" if r["safety"] else ""
+            alts = ", ".join(f"{a['intent']} {a['score']:.0f}" for a in r["alternatives"])
+            print(f"{intent:<16} {r['score']:5.1f}{flag}  {text}")
+            if alts:
+                print(f"{'':16}       candidates: {alts}")
+            if r["services"]:
+                print(f"{'':16}       services: {', '.join(r['services'])}")
+    return 0
+
+
+# ------------------------------------------------------------------ evaluate
+
+
+def evaluate_args(p: argparse.ArgumentParser) -> None:
+    add_catalogue_arg(p)
+    p.add_argument("file", type=Path, help="YAML list of {text, intent} (intent may be none)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def evaluate_run(args: argparse.Namespace) -> int:
+    from bot.evaluate import evaluate, load_labelled
+
+    items, problems = load_labelled(args.file)
+    if problems:
+        for p in problems:
+            print(p, file=sys.stderr)
+        return 2
+    report = evaluate(Engine(load_for_command(args)), items)
+    print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False) if args.json
+          else report.as_text())
+    return 0
+
+
+# ------------------------------------------------------------------ validate
+
+
+def validate_args(p: argparse.ArgumentParser) -> None:
+    add_catalogue_arg(p)
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+
+
+def validate_run(args: argparse.Namespace) -> int:
+    root = find_root(args.catalogue)
+    cat, problems = load(root)
+    for p in problems:
+        print(p)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    if cat is None or (args.strict and warnings):
+        print(f"{errors} error(s), {warnings} warning(s) in {root}: the bot will not use this "
+              "catalogue until the errors are fixed.")
+        return 1
+    examples = sum(len(i.examples) for i in cat.intents.values())
+    print(f"OK: {len(cat.services)} services, {len(cat.categories)} categories, "
+          f"{len(cat.intents)} intents, {examples} examples, {len(cat.lexicon)} lexicon "
+          f"variants; {warnings} warning(s); version {cat.version}")
+    return 0
+
+
+# ------------------------------------------------------------------ main
+
+
+def _resolve(name: str) -> tuple[Callable[[argparse.ArgumentParser], None],
+                                 Callable[[argparse.Namespace], int]]:
+    module_name, _ = COMMANDS[name]
+    mod = sys.modules[__name__] if module_name == __name__ else importlib.import_module(
+        module_name)
+    prefix = name.replace("-", "_")
+    add = getattr(mod, f"{prefix}_args", None) or mod.add_arguments
+    run = getattr(mod, f"{prefix}_run", None) or mod.run
+    return add, run
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="signpost",
+        description="Signpost: helps young people find local youth services, safety first.",
+    )
+    parser.add_argument("--version", action="version", version=f"signpost {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (_, help_) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_, description=help_)
+        add, _run = _resolve(name)
+        add(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    _, run = _resolve(args.command)
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

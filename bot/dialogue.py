@@ -1,0 +1,571 @@
+"""respond(text, state, catalogue) -> Reply: the one place decisions are made.
+
+Channels (terminal, Telegram, a future web chat) call `Engine.respond` for free text,
+`Engine.act` for a button press and `Engine.command` for /commands, then render the
+Reply. Nothing here does I/O. `Engine.respond` never raises: a crash anywhere still
+yields a reply with 999 and a 24/7 human route (and the safety floor's reply when the
+message looks like a disclosure).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import re
+from dataclasses import dataclass, field, replace
+
+from bot import routes
+from bot.catalogue import LONDON, Catalogue, Service
+from bot.matcher import Candidate, Index
+from bot.safety import Screen, SafetyVerdict, floor_screen
+from bot.text import Normalised
+
+log = logging.getLogger(__name__)
+
+MAX_SERVICES = 3
+CALLBACK_VERSION = "1"
+
+# London postcode areas: an "e17" is a district, an "m8" is usually "mate".
+LONDON_AREAS = ("E", "EC", "N", "NW", "SE", "SW", "W", "WC", "IG", "RM", "EN", "HA", "UB",
+                "TW", "KT", "SM", "CR", "BR", "DA")
+_AGE_RE = re.compile(
+    r"\b(?:i am|im|i m|am|age|aged|just turned|turning)\s+(\d{1,2})\b"
+    r"|\b(\d{1,2})\s*(?:yo|y o|yrs? old|years? old|yrs|years of age)\b"
+)
+_DISTRICT_RE = re.compile(r"\b([a-z]{1,2}\d[a-z\d]?)(?:\s*\d[a-z]{2})?\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A choice under a reply. `action` is short and stable (see `act`)."""
+
+    label: str
+    action: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServicePick:
+    """A service chosen for a reply, with why (for cards and `signpost explain`)."""
+
+    service: Service
+    open_now: bool
+    distance_km: float | None = None
+    why: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ChatState:
+    """What the conversation remembers. Lives in memory only, never on disk."""
+
+    age: int | None = None
+    district: str | None = None
+    location: tuple[float, float] | None = None
+    last_intent: str | None = None
+    choices: tuple[Button, ...] = ()  # the buttons of the last reply, for typed numbers
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What a channel shows. `then` is a second message shown after this one."""
+
+    text: str
+    kind: str  # safety | answer | clarify | fallback | menu | category | info | error
+    state: ChatState
+    services: tuple[ServicePick, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    intent: str | None = None
+    score: float = 0.0
+    safety: str | None = None
+    alternatives: tuple[Candidate, ...] = ()
+    then: Reply | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)  # decisions, for explain
+
+    def all_parts(self) -> list[Reply]:
+        parts: list[Reply] = []
+        r: Reply | None = self
+        while r is not None:
+            parts.append(r)
+            r = r.then
+        return parts
+
+    @property
+    def service_ids(self) -> list[str]:
+        return [p.service.id for r in self.all_parts() for p in r.services]
+
+
+WELCOME = (
+    "Hi, I'm Signpost, a bot (not a person) from the local youth partnership.\n"
+    "Tell me what you're into or what you need, in your own words, and I'll point you to "
+    "free local things: music, sport, mentors, college and jobs, youth clubs and more.\n"
+    "Privacy: I don't keep your name or username. /privacy has the details.\n"
+    f"{routes.EMERGENCY_LINE}"
+)
+
+FALLBACK = (
+    "Sorry, I'm not sure I got that. You can say it another way, or pick from the menu "
+    "below.\nTo talk to a real person, tap Talk to a person. "
+    f"{routes.EMERGENCY_LINE}"
+)
+
+NO_SERVICES = (
+    "I couldn't find anything that fits right now. Tap Talk to a person and someone can "
+    "help you look."
+)
+
+
+def london_now() -> dt.datetime:
+    return dt.datetime.now(LONDON)
+
+
+class Engine:
+    """The dialogue engine for one catalogue. Swap catalogues by building a new Engine."""
+
+    def __init__(self, cat: Catalogue | None) -> None:
+        self.cat = cat
+        self.screen_ = Screen.build(cat)
+        self.index: Index | None = cat.index if cat is not None else None
+
+    # ------------------------------------------------------------ entry points
+
+    def respond(self, text: str, state: ChatState | None = None,
+                now: dt.datetime | None = None) -> Reply:
+        """Answer free text. Never raises; never returns an empty reply."""
+        state = state or ChatState()
+        try:
+            return self._respond(text, state, now or london_now())
+        except Exception:
+            log.exception("engine failed on a message; sending the safe fallback")
+            return crash_reply(text, state)
+
+    def act(self, action: str, state: ChatState | None = None,
+            now: dt.datetime | None = None) -> Reply:
+        """Answer a button press (action strings from Button.action)."""
+        state = state or ChatState()
+        try:
+            return self._act(action, state, now or london_now())
+        except Exception:
+            log.exception("engine failed on a button; sending the safe fallback")
+            return crash_reply("", state)
+
+    def command(self, name: str, state: ChatState | None = None,
+                now: dt.datetime | None = None) -> Reply:
+        """Answer /start, /help, /services, /privacy, /human (others are channel jobs)."""
+        state = state or ChatState()
+        try:
+            return self._command(name, state, now or london_now())
+        except Exception:
+            log.exception("engine failed on a command; sending the safe fallback")
+            return crash_reply("", state)
+
+    # ------------------------------------------------------------ free text
+
+    def analyse(self, text: str) -> tuple[Normalised | None, list[Candidate], SafetyVerdict]:
+        """Normalise, rank and screen a message (shared by respond, match and explain)."""
+        if self.index is None:
+            return None, [], self.screen_.screen(text)
+        norm = self.index.normaliser.normalise(text)
+        ranked = self.index.rank(norm)
+        return norm, ranked, self.screen_.screen(text, norm, ranked)
+
+    def _respond(self, text: str, state: ChatState, now: dt.datetime) -> Reply:
+        norm, ranked, verdict = self.analyse(text)
+        state = _remember_details(norm.text if norm else text.lower(), state, self.cat)
+        if verdict.fired:
+            assert verdict.intent is not None
+            answer = self._answer_rest(text, ranked, state, now)
+            reply = self._safety_reply(verdict.intent, state, now, ranked, verdict)
+            return replace(reply, then=answer, state=answer.state if answer else reply.state)
+        if self.cat is None:
+            return replace(crash_reply(text, state), kind="error")
+        choice = self._typed_choice(text, state)
+        if choice is not None:
+            return self._act(choice.action, state, now)
+        return self._decide(text, ranked, state, now, norm)
+
+    def _decide(self, text: str, ranked: list[Candidate], state: ChatState,
+                now: dt.datetime, norm: Normalised | None) -> Reply:
+        assert self.cat is not None
+        s = self.cat.settings
+        usable = [c for c in ranked if c.intent_id not in routes.SAFETY_INTENTS]
+        top = usable[0] if usable else None
+        alts = tuple(usable[:3])
+        gave_details = (state.age, state.district) != (None, None) and _only_details(norm)
+        if gave_details:
+            return self._details_ack(state, now)
+        if top is None or top.score < s.match_threshold:
+            return self._fallback(state, alts)
+        second = usable[1] if len(usable) > 1 else None
+        if (second is not None and second.score >= s.match_threshold
+                and top.score - second.score < s.ambiguity_margin):
+            return self._clarify(top, second, state, alts)
+        reply = self._intent_reply(top.intent_id, state, now)
+        return replace(reply, score=top.score, alternatives=alts)
+
+    def _answer_rest(self, text: str, ranked: list[Candidate], state: ChatState,
+                     now: dt.datetime) -> Reply | None:
+        """After a safety reply, still answer a clear request in the same message."""
+        if self.cat is None:
+            return None
+        for c in ranked:
+            if c.intent_id in routes.SAFETY_INTENTS:
+                continue
+            intent = self.cat.intents.get(c.intent_id)
+            if (intent is not None and intent.kind == "signpost"
+                    and c.score >= self.cat.settings.match_threshold + 5):
+                reply = self._intent_reply(c.intent_id, state, now)
+                return replace(reply, score=c.score)
+            return None
+        return None
+
+    def _typed_choice(self, text: str, state: ChatState) -> Button | None:
+        t = text.strip().rstrip(".)")
+        if t.isdigit() and state.choices and 1 <= int(t) <= len(state.choices):
+            return state.choices[int(t) - 1]
+        return None
+
+    # ------------------------------------------------------------ replies
+
+    def _safety_reply(self, intent_id: str, state: ChatState, now: dt.datetime,
+                      ranked: list[Candidate] | None = None,
+                      verdict: SafetyVerdict | None = None) -> Reply:
+        intent = self.cat.intents.get(intent_id) if self.cat else None
+        text = routes.FLOOR_REPLIES[intent_id]
+        picks: tuple[ServicePick, ...] = ()
+        follow: list[Button] = []
+        if intent is not None and not routes.missing_routes(intent_id, intent.reply):
+            text = intent.reply
+            picks = tuple(self._pick_services(intent.service_categories, intent.service_ids,
+                                              state, now, limit=MAX_SERVICES))
+            follow = [b for b in self._follow_ups(intent.follow_ups)
+                      if b.action not in ("human", "intent:human")]
+        buttons = (
+            Button("Talk to someone now", "talknow"),
+            Button("Talk to a person", "human"),
+            *follow[:2],
+            Button("Hide this chat", "hide"),
+        )
+        score = next((c.score for c in ranked or [] if c.intent_id == intent_id), 100.0)
+        return Reply(text=text, kind="safety", state=replace(state, last_intent=intent_id,
+                                                             choices=buttons),
+                     services=picks, buttons=buttons, intent=intent_id, score=score,
+                     safety=intent_id, alternatives=tuple((ranked or [])[:3]),
+                     notes=verdict.reasons if verdict else ())
+
+    def _intent_reply(self, intent_id: str, state: ChatState, now: dt.datetime,
+                      offset: int = 0) -> Reply:
+        assert self.cat is not None
+        if intent_id in routes.SAFETY_INTENTS:
+            return self._safety_reply(intent_id, state, now)
+        intent = self.cat.intents.get(intent_id)
+        if intent is None:
+            return self._fallback(state, ())
+        picks = self._pick_services(intent.service_categories, intent.service_ids, state, now,
+                                    limit=MAX_SERVICES + 1, offset=offset)
+        more = len(picks) > MAX_SERVICES
+        picks = picks[:MAX_SERVICES]
+        buttons = list(self._follow_ups(intent.follow_ups))
+        if more:
+            buttons.append(Button("More like this", f"more:{intent_id}:{offset + MAX_SERVICES}"))
+        text = intent.reply
+        if (intent.service_categories or intent.service_ids) and not picks:
+            text = f"{text}\n\n{NO_SERVICES}"
+            buttons.append(Button("Talk to a person", "human"))
+        if intent.kind == "signpost" or intent_id == "help":
+            buttons.append(Button("Menu", "menu"))
+        btns = tuple(_dedupe(buttons))
+        return Reply(text=text, kind="answer", services=tuple(picks), buttons=btns,
+                     intent=intent_id, state=replace(state, last_intent=intent_id, choices=btns),
+                     notes=tuple(p.why for p in picks))
+
+    def _clarify(self, a: Candidate, b: Candidate, state: ChatState,
+                 alts: tuple[Candidate, ...]) -> Reply:
+        assert self.cat is not None
+        buttons = (
+            Button(self.cat.intent_title(a.intent_id), f"intent:{a.intent_id}"),
+            Button(self.cat.intent_title(b.intent_id), f"intent:{b.intent_id}"),
+            Button("Something else", "menu"),
+        )
+        text = (f"Did you mean {self.cat.intent_title(a.intent_id)} or "
+                f"{self.cat.intent_title(b.intent_id)}?")
+        return Reply(text=text, kind="clarify", state=replace(state, choices=buttons),
+                     buttons=buttons, score=a.score, alternatives=alts)
+
+    def _fallback(self, state: ChatState, alts: tuple[Candidate, ...]) -> Reply:
+        buttons = (*self._menu_buttons(), Button("Talk to a person", "human"))
+        return Reply(text=FALLBACK, kind="fallback", state=replace(state, choices=buttons),
+                     buttons=buttons, score=alts[0].score if alts else 0.0, alternatives=alts)
+
+    def _details_ack(self, state: ChatState, now: dt.datetime) -> Reply:
+        got = []
+        if state.age is not None:
+            got.append(f"age {state.age}")
+        if state.district:
+            got.append(f"area {state.district}")
+        text = f"Got it: {' and '.join(got)}. I'll use that to pick services for you."
+        if state.last_intent and self.cat and state.last_intent in self.cat.intents and \
+                self.cat.intents[state.last_intent].kind == "signpost":
+            again = self._intent_reply(state.last_intent, state, now)
+            return replace(again, text=f"{text}\n\n{again.text}", kind="answer")
+        buttons = (*self._menu_buttons(), Button("Talk to a person", "human"))
+        return Reply(text=f"{text}\nWhat are you looking for?", kind="menu",
+                     state=replace(state, choices=buttons), buttons=buttons)
+
+    def _menu(self, state: ChatState, text: str = "What are you looking for?") -> Reply:
+        buttons = (*self._menu_buttons(), Button("Talk to a person", "human"))
+        return Reply(text=text, kind="menu", state=replace(state, choices=buttons),
+                     buttons=buttons)
+
+    def _menu_buttons(self) -> tuple[Button, ...]:
+        if self.cat is None:
+            return ()
+        return tuple(Button(self.cat.category_title(c), f"cat:{c}")
+                     for c in self.cat.settings.menu if c in self.cat.categories)
+
+    def _category(self, cat_id: str, state: ChatState, now: dt.datetime,
+                  offset: int = 0) -> Reply:
+        assert self.cat is not None
+        if cat_id not in self.cat.categories:
+            return self._menu(state, "That list has changed. Here is the menu.")
+        category = self.cat.categories[cat_id]
+        picks = self._pick_services((cat_id,), (), state, now, limit=MAX_SERVICES + 1,
+                                    offset=offset)
+        buttons: list[Button] = []
+        if len(picks) > MAX_SERVICES:
+            buttons.append(Button("More like this", f"morecat:{cat_id}:{offset + MAX_SERVICES}"))
+        picks = picks[:MAX_SERVICES]
+        if picks:
+            text = f"{category.title}: here's what's on." if offset == 0 else \
+                f"More {category.title.lower()}:"
+        else:
+            text = f"{category.title}: {NO_SERVICES}"
+            buttons.append(Button("Talk to a person", "human"))
+        buttons.append(Button("Menu", "menu"))
+        btns = tuple(buttons)
+        return Reply(text=text, kind="category", state=replace(state, choices=btns),
+                     services=tuple(picks), buttons=btns, notes=tuple(p.why for p in picks))
+
+    def _talk_now(self, state: ChatState, now: dt.datetime) -> Reply:
+        """Human routes open at this moment: 24/7 lines always, others by schedule."""
+        lines = ["You can talk to a real person right now:"]
+        picks: list[ServicePick] = []
+        if self.cat is not None:
+            open_now = [s for s in self.cat.services.values()
+                        if s.talk_now and s.is_open(now) and s.suits_age(state.age)]
+            open_now.sort(key=lambda s: (s.open_24_7, s.sample is False, s.name))
+            picks = [ServicePick(s, True, None, "open now") for s in open_now]
+        if not picks:
+            lines.append(routes.HUMAN_LINE)
+        lines.append(routes.EMERGENCY_LINE)
+        buttons = (Button("Hide this chat", "hide"), Button("Menu", "menu"))
+        return Reply(text="\n".join(lines), kind="info", state=replace(state, choices=buttons),
+                     services=tuple(picks), buttons=buttons, intent="human")
+
+    # ------------------------------------------------------------ buttons, commands
+
+    def _act(self, action: str, state: ChatState, now: dt.datetime) -> Reply:
+        if self.cat is None:
+            return crash_reply("", state)
+        kind, _, arg = action.partition(":")
+        if kind == "intent" and arg in self.cat.intents:
+            return self._intent_reply(arg, state, now)
+        if kind == "intent" and arg in routes.SAFETY_INTENTS:
+            return self._safety_reply(arg, state, now)
+        if kind == "cat":
+            return self._category(arg, state, now)
+        if kind in ("more", "morecat"):
+            target, _, off = arg.partition(":")
+            offset = int(off) if off.isdigit() else 0
+            if kind == "more" and target in self.cat.intents:
+                return self._intent_reply(target, state, now, offset)
+            return self._category(target, state, now, offset)
+        if kind == "svc" and arg in self.cat.services:
+            svc = self.cat.services[arg]
+            pick = ServicePick(svc, svc.is_open(now), _distance(svc, state.location))
+            buttons = (Button("Menu", "menu"),)
+            return Reply(text=svc.name, kind="category", state=replace(state, choices=buttons),
+                         services=(pick,), buttons=buttons)
+        if kind == "menu":
+            return self._menu(state)
+        if kind == "human":
+            return self._command("human", state, now)
+        if kind == "talknow":
+            return self._talk_now(state, now)
+        # An old or unknown button (e.g. after a catalogue change): never a dead end.
+        return self._menu(state, "That button is out of date. Here's the menu.")
+
+    def _command(self, name: str, state: ChatState, now: dt.datetime) -> Reply:
+        if name == "start":
+            m = self._menu(state, WELCOME)
+            return replace(m, kind="info")
+        if name == "services":
+            return self._menu(state, "Pick a category:")
+        if name in ("help", "privacy", "human") and self.cat and name in self.cat.intents:
+            reply = self._intent_reply(name, state, now)
+            if name == "human":
+                talk = self._talk_now(state, now)
+                return replace(reply, services=talk.services or reply.services,
+                               buttons=(Button("Talk to someone now", "talknow"),
+                                        *reply.buttons))
+            if name == "help":
+                return replace(reply, buttons=(*self._menu_buttons(),
+                                               Button("Talk to a person", "human")))
+            return reply
+        if name == "human":
+            return self._talk_now(state, now)
+        return self._menu(state)
+
+    # ------------------------------------------------------------ services
+
+    def _follow_ups(self, follow_ups: tuple[object, ...]) -> list[Button]:
+        out: list[Button] = []
+        for f in follow_ups:
+            label = getattr(f, "label", "")
+            if getattr(f, "intent", ""):
+                target = f.intent  # type: ignore[attr-defined]
+                out.append(Button(label, "human" if target == "human" else f"intent:{target}"))
+            elif getattr(f, "category", ""):
+                out.append(Button(label, f"cat:{f.category}"))  # type: ignore[attr-defined]
+            elif getattr(f, "service", ""):
+                out.append(Button(label, f"svc:{f.service}"))  # type: ignore[attr-defined]
+        return out
+
+    def _pick_services(self, categories: tuple[str, ...], ids: tuple[str, ...],
+                       state: ChatState, now: dt.datetime, limit: int = MAX_SERVICES,
+                       offset: int = 0) -> list[ServicePick]:
+        """Relevant, listed services for this person, best first."""
+        assert self.cat is not None
+        today = now.date()
+        pool: dict[str, tuple[Service, int]] = {}
+        for rank_, sid in enumerate(ids):
+            if sid in self.cat.services:
+                pool[sid] = (self.cat.services[sid], rank_)
+        for c in categories:
+            for s in self.cat.services_in(c):
+                pool.setdefault(s.id, (s, len(ids) + 1))
+        scored: list[tuple[float, ServicePick]] = []
+        for svc, order in pool.values():
+            if not svc.is_listed(today):
+                continue
+            if not svc.suits_age(state.age) or not svc.serves_area(state.district):
+                continue
+            why = []
+            points = -order * 10.0
+            open_now = svc.is_open(now)
+            if open_now:
+                points += 8
+                why.append("open now")
+            if state.district and state.district in svc.areas:
+                points += 6
+                why.append(f"serves {state.district}")
+            if state.age is not None and (svc.minimum_age or svc.maximum_age):
+                why.append(f"age {state.age} fits")
+            if svc.start_date and svc.start_date >= today:
+                points += 4
+                why.append(f"upcoming on {svc.start_date:%d %b}")
+            dist = _distance(svc, state.location)
+            if dist is not None:
+                points -= dist * 3
+                why.append(f"{dist:.1f} km away")
+            if order < len(ids):
+                why.insert(0, "listed by the intent")
+            scored.append((points, ServicePick(svc, open_now, dist,
+                                               f"{svc.id}: " + (", ".join(why) or "in category"))))
+        scored.sort(key=lambda x: (-x[0], x[1].service.name))
+        return [p for _, p in scored[offset: offset + limit]]
+
+    def nearest(self, state: ChatState, now: dt.datetime | None = None) -> Reply:
+        """Services nearest a shared location (the location itself is never stored)."""
+        now = now or london_now()
+        if self.cat is None or state.location is None:
+            return self._menu(state)
+        cats = self.cat.settings.menu
+        intent = self.cat.intents.get(state.last_intent or "")
+        if intent is not None and intent.kind == "signpost":
+            cats = intent.service_categories or cats
+        picks = self._pick_services(tuple(cats), (), state, now, limit=200)
+        picks = sorted((p for p in picks if p.distance_km is not None),
+                       key=lambda p: p.distance_km or 0.0)[:MAX_SERVICES]
+        text = "Here's what's nearest to you:" if picks else NO_SERVICES
+        buttons = (Button("Menu", "menu"), Button("Talk to a person", "human"))
+        return Reply(text=text, kind="category", services=tuple(picks), buttons=buttons,
+                     state=replace(state, choices=buttons))
+
+
+def _dedupe(buttons: list[Button]) -> list[Button]:
+    seen: set[str] = set()
+    out = []
+    for b in buttons:
+        if b.action not in seen:
+            seen.add(b.action)
+            out.append(b)
+    return out
+
+
+def _distance(svc: Service, where: tuple[float, float] | None) -> float | None:
+    if where is None:
+        return None
+    best: float | None = None
+    for loc in svc.locations:
+        if loc.latitude is None or loc.longitude is None:
+            continue
+        d = _haversine(where, (loc.latitude, loc.longitude))
+        best = d if best is None else min(best, d)
+    return best
+
+
+def _haversine(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = (math.sin((lat2 - lat1) / 2) ** 2
+         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
+    return 6371.0 * 2 * math.asin(math.sqrt(min(1.0, h)))
+
+
+def _remember_details(text: str, state: ChatState, cat: Catalogue | None) -> ChatState:
+    """Pick up an age ("im 15") or postcode district ("e17") the person mentioned."""
+    age = state.age
+    m = _AGE_RE.search(text)
+    if m:
+        value = int(m.group(1) or m.group(2))
+        if 8 <= value <= 30:
+            age = value
+    district = state.district
+    known = {a for s in cat.services.values() for a in s.areas} if cat else set()
+    for m2 in _DISTRICT_RE.finditer(text):
+        cand = m2.group(1).upper()
+        letters = re.match(r"[A-Z]+", cand)
+        if cand in known or (letters and letters.group(0) in LONDON_AREAS and
+                             re.fullmatch(r"[A-Z]{1,2}\d{1,2}[A-Z]?", cand)):
+            district = cand
+            break
+    if (age, district) == (state.age, state.district):
+        return state
+    return replace(state, age=age, district=district)
+
+
+_DETAIL_WORDS = frozenset(
+    "i am im age aged years year old yo yrs in from live at the area my postcode is and "
+    "just turned turning ends".split()
+)
+
+
+def _only_details(norm: Normalised | None) -> bool:
+    """True when a message only gives age/area ("im 16 in e17"), nothing to match."""
+    if norm is None:
+        return False
+    rest = [t for t in norm.tokens if t not in _DETAIL_WORDS and not t.isdigit()
+            and not re.fullmatch(r"[a-z]{1,2}\d[a-z\d]?", t)]
+    return not rest
+
+
+def crash_reply(text: str, state: ChatState) -> Reply:
+    """The reply when something broke: the floor's safety reply, else 999 + a human."""
+    try:
+        verdict = floor_screen(text) if text else SafetyVerdict(None)
+    except Exception:  # the floor itself must never stop us answering
+        verdict = SafetyVerdict(None)
+    if verdict.intent is not None:
+        return Reply(text=routes.FLOOR_REPLIES[verdict.intent], kind="safety", state=state,
+                     intent=verdict.intent, safety=verdict.intent, score=100.0,
+                     buttons=(Button("Hide this chat", "hide"),))
+    return Reply(text=routes.ERROR_REPLY, kind="error", state=state)

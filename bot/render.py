@@ -1,0 +1,88 @@
+"""Service cards as plain lines, shared by every channel (each escapes as it needs)."""
+
+from __future__ import annotations
+
+from bot.catalogue import Service
+from bot.dialogue import ServicePick
+
+DAY_NAMES = {"MO": "Mon", "TU": "Tue", "WE": "Wed", "TH": "Thu", "FR": "Fri", "SA": "Sat",
+             "SU": "Sun"}
+
+
+def when(svc: Service) -> str:
+    """'Mon, Wed 18:00-20:00' or '24/7' or event dates."""
+    parts: list[str] = []
+    if svc.open_24_7:
+        return "24/7"
+    if svc.start_date:
+        dates = f"{svc.start_date:%a %d %b}"
+        if svc.end_date and svc.end_date != svc.start_date:
+            dates += f" to {svc.end_date:%a %d %b}"
+        parts.append(dates)
+    for s in svc.schedules:
+        days = ", ".join(DAY_NAMES.get(d, d) for d in s.days)
+        note = f" ({s.notes})" if s.notes else ""
+        parts.append(f"{days} {s.opens_at:%H:%M}-{s.closes_at:%H:%M}{note}")
+    return "; ".join(parts)
+
+
+def who_for(svc: Service) -> str:
+    lo, hi = svc.minimum_age, svc.maximum_age
+    if lo is not None and hi is not None:
+        return f"ages {lo}-{hi}"
+    if lo is not None:
+        return f"ages {lo}+"
+    if hi is not None:
+        return f"up to age {hi}"
+    return ""
+
+
+def where(svc: Service) -> str:
+    if not svc.locations:
+        return ", ".join(svc.areas)
+    loc = svc.locations[0]
+    return ", ".join(x for x in (loc.name, loc.address, loc.postal_code) if x)
+
+
+def contact(svc: Service) -> str:
+    bits = [p.number for p in svc.phones]
+    bits += [f"text {t.message} to {t.number}" for t in svc.texts]
+    if svc.email:
+        bits.append(svc.email)
+    if svc.url:
+        bits.append(svc.url)
+    return " · ".join(bits)
+
+
+def how_to_join(svc: Service) -> str:
+    return {"self": "just turn up or get in touch",
+            "professional": "ask a teacher, youth worker or social worker to refer you",
+            "both": "get in touch yourself, or ask a worker to refer you"}.get(svc.referral, "")
+
+
+def card_fields(pick: ServicePick) -> list[tuple[str, str]]:
+    """(label, value) pairs for a service card, empty ones left out."""
+    svc = pick.service
+    status = ""
+    if pick.open_now:
+        status = "open now"
+    fields = [
+        ("", svc.description),
+        ("When", when(svc) + (f" · {status}" if status else "")),
+        ("Where", where(svc) + (f" ({pick.distance_km:.1f} km)" if pick.distance_km else "")),
+        ("Who for", who_for(svc)),
+        ("Cost", svc.fees_description),
+        ("How to join", how_to_join(svc)),
+        ("Contact", contact(svc)),
+        ("Note", svc.alert),
+    ]
+    return [(k, v) for k, v in fields if v]
+
+
+def card_lines(pick: ServicePick) -> list[str]:
+    svc = pick.service
+    title = svc.name + (" (sample)" if svc.sample and "sample" not in svc.name.lower() else "")
+    lines = [f"• {title}"]
+    for label, value in card_fields(pick):
+        lines.append(f"  {label}: {value}" if label else f"  {value}")
+    return lines

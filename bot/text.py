@@ -1,0 +1,183 @@
+"""normalise(): turn what a young person typed into comparable words; pure.
+
+Steps, in order: Unicode folding and lower case; meaningful emoji to words; other
+symbols and punctuation to spaces; stretched letters ("pleaseee"); the slang lexicon
+(multi-word first); typo correction against the catalogue's vocabulary.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+EMOJI_WORDS: dict[str, str] = {
+    "🔪": "knife", "🗡": "knife", "⚔": "knife", "🔫": "gun", "🩸": "blood",
+    "💉": "needle", "💊": "pills", "🚑": "ambulance", "🚓": "police", "🚔": "police",
+    "👮": "police", "🆘": "help", "😭": "crying", "😢": "sad", "😞": "sad", "😔": "sad",
+    "😟": "worried", "😥": "sad", "😿": "sad", "💔": "heartbroken", "😰": "scared",
+    "😨": "scared", "😱": "scared", "😖": "upset", "😡": "angry", "🤬": "angry",
+    "😤": "angry", "⚽": "football", "🏀": "basketball", "🥊": "boxing", "🏋": "gym",
+    "🏊": "swimming", "🏏": "cricket", "🎾": "tennis", "🏃": "running", "🥋": "martial arts",
+    "🎤": "music", "🎵": "music", "🎶": "music", "🎧": "music", "🎹": "music",
+    "🎸": "music", "🥁": "music", "🎼": "music", "🎨": "art", "🖌": "art", "🖍": "art",
+    "📸": "photography", "📷": "photography", "🎥": "film", "🎬": "film", "🎭": "drama",
+    "💃": "dance", "🕺": "dance", "📚": "study", "🎓": "college", "💼": "job",
+    "👋": "hi", "🙏": "thanks", "👍": "ok", "💀": "lol", "😂": "lol", "🤣": "lol",
+    "❤": "love", "🥺": "please", "🤖": "bot",
+}
+
+# Common misspellings young people type that the lexicon should not have to carry.
+SPELLING: dict[str, str] = {
+    "u": "you", "ur": "your", "r": "are", "y": "why", "n": "and", "pls": "please",
+    "plz": "please", "plss": "please", "thx": "thanks", "ty": "thanks", "im": "i am",
+    "ive": "i have", "dont": "do not", "cant": "cannot",
+    "wont": "will not", "didnt": "did not", "doesnt": "does not", "isnt": "is not",
+    "wasnt": "was not", "aint": "is not", "wanna": "want to", "gonna": "going to",
+    "gotta": "got to", "tryna": "trying to", "dunno": "do not know", "idk": "i do not know",
+    "rn": "right now", "wat": "what", "wot": "what", "wht": "what", "whats": "what is",
+    "theres": "there is", "thats": "that is", "hes": "he is", "shes": "she is",
+    "theyre": "they are", "youre": "you are", "abt": "about", "bc": "because",
+    "cos": "because", "coz": "because", "cuz": "because", "tho": "though", "pple": "people",
+    "ppl": "people", "sum1": "someone", "some1": "someone", "any1": "anyone",
+    "2day": "today", "2moro": "tomorrow", "tmrw": "tomorrow", "tmr": "tomorrow",
+    "gr8": "great", "b4": "before", "thru": "through", "nite": "night", "msg": "message",
+    "txt": "text",
+}
+
+STOPWORDS = frozenset(
+    "a an the and or but if of to in on at for with by from is are was were be been am "
+    "i me my we our you your it its this that these those there here do does did so as "
+    "just like really very can could would should will shall may might must some any "
+    "what how when where which who whom whose about into up down out over then than too "
+    "also all get got have has had not u im".split()
+)
+
+_REPEAT_RE = re.compile(r"(\w)\1{2,}")
+_SPACE_RE = re.compile(r"\s+")
+_APOSTROPHES = str.maketrans({"'": "", "’": "", "‘": "", "`": "", "´": ""})
+
+
+@dataclass(frozen=True, slots=True)
+class Normalised:
+    """A message after normalisation, with the changes made (for `signpost explain`)."""
+
+    original: str
+    text: str
+    tokens: tuple[str, ...]
+    changes: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def content(self) -> tuple[str, ...]:
+        """Tokens without stopwords."""
+        return tuple(t for t in self.tokens if t not in STOPWORDS)
+
+
+def fold(text: str) -> str:
+    """Case, Unicode, emoji and punctuation folding; no catalogue knowledge needed."""
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
+    out: list[str] = []
+    for ch in text:
+        word = EMOJI_WORDS.get(ch)
+        if word is not None:
+            out.append(f" {word} ")
+            continue
+        cat = unicodedata.category(ch)
+        if cat[0] in "LN":
+            out.append(ch)
+        else:
+            out.append(" ")
+    return _SPACE_RE.sub(" ", "".join(out)).strip()
+
+
+@dataclass(slots=True)
+class Normaliser:
+    """Normalises text using a lexicon and a vocabulary taken from the catalogue."""
+
+    lexicon: Mapping[str, str] = field(default_factory=dict)  # variant -> canonical
+    vocabulary: frozenset[str] = frozenset()
+    _phrases: list[tuple[re.Pattern[str], str, str]] = field(default_factory=list)
+    _vocab_list: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        multi = sorted((v for v in self.lexicon if " " in v), key=len, reverse=True)
+        self._phrases = [
+            (re.compile(rf"(?<!\S){re.escape(v)}(?!\S)"), v, self.lexicon[v]) for v in multi
+        ]
+        self._vocab_list = sorted(w for w in self.vocabulary if len(w) >= 3)
+        # One cache per normaliser: the vocabulary differs between catalogues.
+        self._correct = lru_cache(maxsize=50_000)(self._correct_uncached)  # type: ignore[method-assign]
+
+    def normalise(self, text: str) -> Normalised:
+        """Normalise one message."""
+        changes: list[tuple[str, str]] = []
+        folded = fold(text[:4096])
+        words = [self._unstretch(w) for w in folded.split()]
+        for w, orig in zip(words, folded.split(), strict=True):
+            if w != orig:
+                changes.append((orig, w))
+        joined = " ".join(words)
+        for pattern, variant, canonical in self._phrases:
+            if variant in joined:
+                new = pattern.sub(canonical, joined)
+                if new != joined:
+                    changes.append((variant, canonical))
+                    joined = new
+        tokens: list[str] = []
+        for w in joined.split():
+            mapped = self.lexicon.get(w) or SPELLING.get(w)
+            if mapped is None and self._vocab_list and w not in self.vocabulary:
+                mapped = self._correct(w)
+            if mapped and mapped != w:
+                changes.append((w, mapped))
+                tokens.extend(mapped.split())
+            else:
+                tokens.append(w)
+        return Normalised(text, " ".join(tokens), tuple(tokens), tuple(changes))
+
+    def _unstretch(self, word: str) -> str:
+        if not _REPEAT_RE.search(word):
+            return word
+        two = _REPEAT_RE.sub(r"\1\1", word)
+        one = _REPEAT_RE.sub(r"\1", word)
+        for cand in (two, one):
+            if cand in self.vocabulary or cand in self.lexicon or cand in SPELLING:
+                return cand
+        return one if len(one) >= 2 else two
+
+    def _correct_uncached(self, word: str) -> str | None:
+        """Closest catalogue word within a small edit distance, or None."""
+        if len(word) < 4 or word.isdigit() or not word.isalpha():
+            return None
+        limit = 1 if len(word) <= 7 else 2
+        hit = process.extractOne(
+            word, self._vocab_list, scorer=Levenshtein.distance, score_cutoff=limit
+        )
+        if hit is None:
+            return None
+        cand = str(hit[0])
+        # A first-letter change is rarely a typo and often a different word.
+        if cand[0] != word[0] or abs(len(cand) - len(word)) > limit:
+            return None
+        return cand
+
+
+def build_lexicon(canonical_to_variants: Mapping[str, Iterable[str]]) -> dict[str, str]:
+    """Invert the lexicon file's canonical -> [variants] map, folding every key."""
+    out: dict[str, str] = {}
+    for canonical, variants in canonical_to_variants.items():
+        for v in variants:
+            key = fold(str(v))
+            if key and key != fold(str(canonical)):
+                out[key] = fold(str(canonical))
+    return out
+
+
+def plain_normaliser() -> Normaliser:
+    """A normaliser with no catalogue: used by the safety floor."""
+    return Normaliser()
