@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -34,7 +34,7 @@ EMOJI_WORDS: dict[str, str] = {
 
 # Common misspellings young people type that the lexicon should not have to carry.
 SPELLING: dict[str, str] = {
-    "u": "you", "ur": "your", "r": "are", "y": "why", "n": "and", "pls": "please",
+    "u": "you", "ur": "your", "y": "why", "n": "and", "pls": "please",
     "plz": "please", "plss": "please", "thx": "thanks", "ty": "thanks", "im": "i am",
     "ive": "i have", "dont": "do not", "cant": "cannot",
     "wont": "will not", "didnt": "did not", "doesnt": "does not", "isnt": "is not",
@@ -103,6 +103,7 @@ class Normaliser:
     vocabulary: frozenset[str] = frozenset()
     _phrases: list[tuple[re.Pattern[str], str, str]] = field(default_factory=list)
     _vocab_list: list[str] = field(default_factory=list)
+    _correct: Callable[[str], str | None] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         multi = sorted((v for v in self.lexicon if " " in v), key=len, reverse=True)
@@ -111,7 +112,7 @@ class Normaliser:
         ]
         self._vocab_list = sorted(w for w in self.vocabulary if len(w) >= 3)
         # One cache per normaliser: the vocabulary differs between catalogues.
-        self._correct = lru_cache(maxsize=50_000)(self._correct_uncached)  # type: ignore[method-assign]
+        self._correct = lru_cache(maxsize=50_000)(self._correct_uncached)
 
     def normalise(self, text: str) -> Normalised:
         """Normalise one message."""
