@@ -271,11 +271,12 @@ def load(root: Path, today: dt.date | None = None) -> tuple[Catalogue | None, li
                 intent_docs.append(doc)
 
     settings = _settings(settings_doc, problems)
-    categories, services = _services(services_doc, problems, today)
+    shadow: set[str] = set()  # ids and categories of services with field errors
+    categories, services = _services(services_doc, problems, today, shadow)
     lexicon = _lexicon(lexicon_doc, problems)
     intents = _intents(intent_docs, problems)
     _cross_check(settings, categories, services, intents, intent_docs, services_doc,
-                 settings_doc, problems, today)
+                 settings_doc, problems, today, shadow)
 
     if any(p.severity == "error" for p in problems):
         return None, problems
@@ -317,7 +318,7 @@ def _time(value: str) -> dt.time:
 
 
 def _services(
-    doc: YamlDoc | None, problems: list[Problem], today: dt.date
+    doc: YamlDoc | None, problems: list[Problem], today: dt.date, shadow: set[str]
 ) -> tuple[dict[str, Category], dict[str, Service]]:
     if doc is None:
         return {}, {}
@@ -340,8 +341,12 @@ def _services(
     services: dict[str, Service] = {}
     for i, s in enumerate(doc.data.get("services") or []):
         where = f"services[{i}]"
-        if not isinstance(s, dict) or any(b == where or b.startswith(where + ".")
-                                          or b.startswith(where + "[") for b in bad_paths):
+        if not isinstance(s, dict):
+            continue
+        if any(b == where or b.startswith((where + ".", where + "[")) for b in bad_paths):
+            # Remember what it would have provided, so its errors don't cascade.
+            shadow.add(str(s.get("id")))
+            shadow.update(str(c) for c in s.get("categories") or [] if isinstance(c, str))
             continue
         path = ("services", i)
         if s["id"] in services:
@@ -414,7 +419,8 @@ def _service_checks(
     age = (today - svc.last_reviewed).days
     if age > STALE_AFTER_DAYS and svc.status == "active":
         yield doc.problem((*path, "last_reviewed"),
-                          f"{svc.id} was last reviewed {age // 30} months ago",
+                          f"{svc.id} was last reviewed on {svc.last_reviewed}, over 12 months "
+                          "ago",
                           "check the details are still right and update last_reviewed",
                           severity="warning")
 
@@ -491,20 +497,28 @@ def _cross_check(
     settings_doc: YamlDoc | None,
     problems: list[Problem],
     today: dt.date,
+    shadow: set[str],
 ) -> None:
     docs = {d.file: d for d in intent_docs}
+    if services_doc is None:
+        # services.yaml did not parse: its own error says so; don't list every reference.
+        shadow.update(f.service for i in intents.values() for f in i.follow_ups)
+        shadow.update(sid for i in intents.values() for sid in i.service_ids)
+        shadow.update(c for i in intents.values() for c in i.service_categories)
+        shadow.update(settings.menu)
+        shadow.update(f.category for i in intents.values() for f in i.follow_ups)
     if services_doc is not None and isinstance(services_doc.data, dict):
         for i, s in enumerate(services_doc.data.get("services") or []):
             if not isinstance(s, dict):
                 continue
             for j, c in enumerate(s.get("categories") or []):
-                if categories and c not in categories:
+                if categories and c not in categories and c not in shadow:
                     problems.append(services_doc.problem(
                         ("services", i, "categories", j), f'unknown category "{c}"',
                         _suggest(c, categories, "add it under categories: at the top")))
     if settings_doc is not None:
         for i, c in enumerate(settings.menu):
-            if c not in categories and categories:
+            if c not in categories and categories and c not in shadow:
                 problems.append(settings_doc.problem(("menu", i), f'unknown category "{c}"',
                                                      _suggest(c, categories, "")))
     used_categories = set(settings.menu)
@@ -513,12 +527,12 @@ def _cross_check(
         doc = docs[intent.file]
         for j, c in enumerate(intent.service_categories):
             used_categories.add(c)
-            if c not in categories:
+            if c not in categories and c not in shadow:
                 problems.append(doc.problem(("services", "categories", j),
                                             f'unknown category "{c}"',
                                             _suggest(c, categories, "see services.yaml")))
         for j, sid in enumerate(intent.service_ids):
-            if sid not in services:
+            if sid not in services and sid not in shadow:
                 problems.append(doc.problem(("services", "ids", j),
                                             f'no service has id "{sid}"',
                                             _suggest(sid, services, "see services.yaml")))
@@ -531,11 +545,11 @@ def _cross_check(
             elif f.intent and f.intent not in {d.file.split("/")[-1][:-5] for d in intent_docs}:
                 problems.append(doc.problem((*path, "intent"), f'no intent "{f.intent}"',
                                             _suggest(f.intent, intents, "")))
-            elif f.category and f.category not in categories:
+            elif f.category and f.category not in categories and f.category not in shadow:
                 problems.append(doc.problem((*path, "category"),
                                             f'unknown category "{f.category}"',
                                             _suggest(f.category, categories, "")))
-            elif f.service and f.service not in services:
+            elif f.service and f.service not in services and f.service not in shadow:
                 problems.append(doc.problem((*path, "service"), f'no service "{f.service}"',
                                             _suggest(f.service, services, "")))
         if intent.rules != Rules() and not intent.is_safety:
@@ -556,7 +570,7 @@ def _cross_check(
             else:
                 example_owner[key] = (intent.id, j)
     for cid in sorted(used_categories):
-        if cid not in categories:
+        if cid not in categories or cid in shadow:
             continue
         members = [s for s in services.values() if cid in s.categories]
         if not any(s.status == "active" for s in members):

@@ -30,8 +30,11 @@ from bot.text import STOPWORDS, Normalised, Normaliser
 if TYPE_CHECKING:
     from bot.catalogue import Catalogue
 
-W_CHAR = 0.45  # share of example similarity that comes from characters (rest: words)
-W_COVER = 0.30  # share of the final score that comes from intent-level word cover
+W_CHAR = 0.6  # share of example similarity that comes from characters (rest: words)
+W_COVER = 0.3  # share of the final score that comes from intent-level word cover
+TOP_K = 1  # example scores averaged per intent (the best k)
+COVER_SATURATION = 2  # a word seen in this many of an intent's examples counts fully
+EXACT_SCORE = 95.0  # floor for a message that equals an example once normalised
 NEGATIVE_CUTOFF = 88.0  # a message this close to a negative example is not that intent
 
 
@@ -60,9 +63,12 @@ class Index:
     row_weight: np.ndarray  # total IDF weight of each row's content words
     postings: dict[str, np.ndarray]  # word -> rows containing it
     idf: dict[str, float]
-    intent_vocab: list[frozenset[str]]
+    intent_vocab: list[dict[str, float]]  # word -> 0..1 how typical it is of the intent
     negatives: dict[int, list[str]]  # intent number -> sorted normalised negatives
     default_idf: float
+    w_char: float = W_CHAR
+    w_cover: float = W_COVER
+    top_k: int = TOP_K
 
     @classmethod
     def build(cls, cat: Catalogue) -> Index:
@@ -99,16 +105,20 @@ class Index:
         rows: list[Normalised] = []
         owner: list[int] = []
         starts: list[int] = []
-        intent_vocab: list[frozenset[str]] = []
+        intent_vocab: list[dict[str, float]] = []
         for n, iid in enumerate(intent_ids):
             starts.append(len(rows))
             these = [normaliser.normalise(e) for e in examples[iid]]
             rows.extend(these)
             owner.extend([n] * len(these))
-            words = {t for x in these for t in x.content}
-            words.update(t for k in keywords.get(iid, []) for t in
-                         normaliser.normalise(k).content)
-            intent_vocab.append(frozenset(words))
+            counts: dict[str, int] = defaultdict(int)
+            for x in these:
+                for t in set(x.content):
+                    counts[t] += 1
+            for k in keywords.get(iid, []):
+                for t in normaliser.normalise(k).content:
+                    counts[t] += COVER_SATURATION
+            intent_vocab.append({w: min(1.0, c / COVER_SATURATION) for w, c in counts.items()})
         df: dict[str, int] = defaultdict(int)
         for words in intent_vocab:
             for w in words:
@@ -165,26 +175,30 @@ class Index:
                 overlap[rows] += weight
         denom = q_weight + self.row_weight
         word = np.divide(200.0 * overlap, denom, out=np.zeros_like(overlap), where=denom > 0)
-        combined = W_CHAR * char + (1 - W_CHAR) * word
+        combined = self.w_char * char + (1 - self.w_char) * word
         # Mean of the best two examples per intent.
         ends = np.append(self.starts[1:], len(combined))
         out: list[Candidate] = []
         for n, iid in enumerate(self.intent_ids):
             seg = combined[self.starts[n]: ends[n]]
-            if len(seg) >= 2:
-                top2 = np.argpartition(seg, -2)[-2:]
-                best_local = int(top2[np.argmax(seg[top2])])
-                example_score = float(seg[top2].mean())
+            k = min(self.top_k, len(seg))
+            if k > 1:
+                top = np.argpartition(seg, -k)[-k:]
+                best_local = int(top[np.argmax(seg[top])])
+                example_score = float(seg[top].mean())
             else:
-                best_local = 0
-                example_score = float(seg[0])
+                best_local = int(np.argmax(seg))
+                example_score = float(seg[best_local])
             row = int(self.starts[n]) + best_local
             cover = 0.0
             if q_weight > 0:
-                known = sum(self.idf.get(w, self.default_idf) for w in content
-                            if w in self.intent_vocab[n])
+                vocab = self.intent_vocab[n]
+                known = sum(self.idf.get(w, self.default_idf) * vocab[w] for w in content
+                            if w in vocab)
                 cover = 100.0 * known / q_weight
-            score = (1 - W_COVER) * example_score + W_COVER * cover
+            score = (1 - self.w_cover) * example_score + self.w_cover * cover
+            if char[row] >= 100.0:
+                score = max(score, EXACT_SCORE)  # the message is one of the examples
             if n in self.negatives:
                 hit = process.extractOne(query, self.negatives[n], scorer=fuzz.ratio,
                                          score_cutoff=NEGATIVE_CUTOFF)

@@ -12,9 +12,10 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 EMOJI_WORDS: dict[str, str] = {
     "🔪": "knife", "🗡": "knife", "⚔": "knife", "🔫": "gun", "🩸": "blood",
@@ -57,6 +58,19 @@ STOPWORDS = frozenset(
     "what how when where which who whom whose about into up down out over then than too "
     "also all get got have has had not u im".split()
 )
+
+_WORDS_FILE = Path(__file__).parent / "data" / "english_words.txt"
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Common English words: never 'corrected' into a catalogue word."""
+    try:
+        lines = _WORDS_FILE.read_text(encoding="utf-8").splitlines()
+    except OSError:  # a missing data file only makes typo correction bolder
+        return frozenset()
+    return frozenset(w for w in lines if w and not w.startswith("#"))
+
 
 _REPEAT_RE = re.compile(r"(\w)\1{2,}")
 _SPACE_RE = re.compile(r"\s+")
@@ -153,11 +167,11 @@ class Normaliser:
 
     def _correct_uncached(self, word: str) -> str | None:
         """Closest catalogue word within a small edit distance, or None."""
-        if len(word) < 4 or word.isdigit() or not word.isalpha():
+        if len(word) < 4 or word.isdigit() or not word.isalpha() or word in english_words():
             return None
         limit = 1 if len(word) <= 7 else 2
         hit = process.extractOne(
-            word, self._vocab_list, scorer=Levenshtein.distance, score_cutoff=limit
+            word, self._vocab_list, scorer=OSA.distance, score_cutoff=limit
         )
         if hit is None:
             return None

@@ -131,6 +131,9 @@ def _syntax_hint(problem: str) -> str:
     return "check indentation and quotes on this line and the one above"
 
 
+_PLAIN_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
+
+
 def _build(
     loader: yaml.SafeLoader,
     node: yaml.Node,
@@ -139,6 +142,11 @@ def _build(
     problems: list[Problem],
 ) -> Any:
     doc.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_TAGS:
+        # Collections are built here, not by the safe constructor, so refuse tags ourselves.
+        raise yaml.constructor.ConstructorError(
+            None, None, f"could not determine a constructor for the tag {node.tag!r}",
+            node.start_mark)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
