@@ -1,0 +1,54 @@
+"""Shared fixtures: the shipped catalogue, and throwaway copies of the test catalogues."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.catalogue import LONDON, Catalogue, load_or_raise
+from bot.dialogue import Engine
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+DATA = Path(__file__).resolve().parent / "data"
+
+# A fixed moment so "open now", events and staleness don't drift: Wednesday 25 Nov 2026, 18:30.
+WEDNESDAY_EVENING = dt.datetime(2026, 11, 25, 18, 30, tzinfo=LONDON)
+
+
+@pytest.fixture(scope="session")
+def shipped() -> Catalogue:
+    """The catalogue in the repository, as the bot ships it."""
+    return load_or_raise(REPO, today=WEDNESDAY_EVENING.date())
+
+
+@pytest.fixture(scope="session")
+def engine(shipped: Catalogue) -> Engine:
+    """An engine over the shipped catalogue."""
+    return Engine(shipped)
+
+
+@pytest.fixture
+def make_catalogue(tmp_path: Path) -> Callable[..., Path]:
+    """Copy a test catalogue into tmp_path, optionally overlaying or deleting files."""
+
+    def make(base: str = "minimal", overlay: str | None = None) -> Path:
+        root = tmp_path / "catalogue"
+        src = REPO if base == "shipped" else FIXTURES / base
+        shutil.copytree(src / "intents", root / "intents")
+        for name in ("settings.yaml", "services.yaml", "lexicon.yaml"):
+            shutil.copy(src / name, root / name)
+        if overlay:
+            over = FIXTURES / "broken" / overlay
+            for f in over.rglob("*"):
+                if f.is_file() and f.name not in ("DELETE", "expected.txt"):
+                    shutil.copy(f, root / f.relative_to(over))
+            if (over / "DELETE").exists():
+                (root / (over / "DELETE").read_text().strip()).unlink()
+        return root
+
+    return make
