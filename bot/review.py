@@ -51,10 +51,10 @@ from bot.store import (
     parse_stamp,
     stamp,
 )
-from bot.text import fold
+from bot.text import STOPWORDS, fold
 
 UNMATCHED_KINDS = ("fallback", "clarify")
-SIMILAR = 72  # rapidfuzz token_sort_ratio at which two messages count as "the same question"
+SIMILAR = 80  # rapidfuzz score (0-100) at which two messages count as "the same question"
 CONTEXT = 2  # turns shown before and after each safety turn
 STATUS_WORDS = {None: "", "reviewed": "reviewed", "ignored": "ignored", "promoted": "promoted"}
 
@@ -218,28 +218,49 @@ class Group:
         }
 
 
+# Words that do not change what a message asks for ("any skate park near me" asks what
+# "skatepark?" asks); dropped, with the usual stopwords, before messages are compared.
+_FILLER_WORDS = ("near nearest me pls please plz wheres whats where there anywhere around here "
+                 "local round find need want wanna know anyone someone thing things stuff")
+_FILLER = frozenset(_FILLER_WORDS.split())
+
+
 def similarity_key(text: str) -> str:
-    """What two messages are compared on: folded words, placeholders dropped."""
+    """What two messages are compared on: their content words, placeholders dropped."""
     for p in PLACEHOLDERS:
         text = text.replace(p, " ")
-    return " ".join(fold(text).split())
+    words = fold(text).split()
+    content = [w for w in words if w not in STOPWORDS and w not in _FILLER]
+    return " ".join(content or words)
 
 
 def group_similar(turns: Iterable[Turn], threshold: float = SIMILAR) -> list[Group]:
-    """Cluster messages by wording (most frequent wordings lead); biggest group first."""
+    """Cluster messages by wording (most frequent wordings lead); biggest group first.
+
+    Two messages are similar when their content words match in any order, or match once
+    spaces are ignored ("skatepark" and "skate park").
+    """
     by_key: dict[str, list[Turn]] = defaultdict(list)
     for t in turns:
         by_key[similarity_key(t.text)].append(t)
     groups: list[Group] = []
     leaders: list[str] = []
+    joined: list[str] = []
     for key in sorted(by_key, key=lambda k: (-len(by_key[k]), k)):
-        hit = process.extractOne(key, leaders, scorer=fuzz.token_sort_ratio,
-                                 score_cutoff=threshold) if key and leaders else None
-        if hit is None:
+        best: tuple[float, int] | None = None
+        if key and leaders:
+            for found in (process.extractOne(key, leaders, scorer=fuzz.token_sort_ratio,
+                                             score_cutoff=threshold),
+                          process.extractOne(key.replace(" ", ""), joined, scorer=fuzz.ratio,
+                                             score_cutoff=threshold)):
+                if found is not None and (best is None or found[1] > best[0]):
+                    best = (found[1], found[2])
+        if best is None:
             groups.append(Group(key, list(by_key[key])))
             leaders.append(key)
+            joined.append(key.replace(" ", ""))
         else:
-            groups[hit[2]].turns.extend(by_key[key])
+            groups[best[1]].turns.extend(by_key[key])
     for g in groups:
         g.turns.sort(key=lambda t: (t.at, t.id))
     groups.sort(key=lambda g: (-len(g.turns), -g.last_seen.timestamp()))
