@@ -1,0 +1,277 @@
+"""Settings for a running bot, read once from environment variables.
+
+Every setting is an environment variable. A `.env`-style file (NAME=value lines) can hold
+them too: the file named by SIGNPOST_ENV_FILE, else `./.env` if it exists. A variable
+set in the real environment wins over the file. Bad values raise `ConfigError` with a
+message written for the operator who has to fix them; nothing here exits the process.
+
+    ConfigError            one or more settings are wrong (message lists each problem)
+    └── MissingToken       TELEGRAM_BOT_TOKEN is not set (`signpost run` needs it)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DEFAULT_ENV_FILE = ".env"
+
+# name -> (default shown in the docs, meaning). docs/operator.md is checked against this.
+SETTINGS: dict[str, tuple[str, str]] = {
+    "TELEGRAM_BOT_TOKEN": ("(required)", "the bot's token from @BotFather"),
+    "SIGNPOST_CATALOGUE": ("current folder", "folder holding services.yaml, settings.yaml, "
+                                             "lexicon.yaml and intents/"),
+    "SIGNPOST_DATA_DIR": ("./data", "where the conversation log (SQLite) and its secret live"),
+    "SIGNPOST_SECRET": ("generated on first run", "key for pseudonymous conversation "
+                                                  "references (keep it stable)"),
+    "SIGNPOST_RETENTION_DAYS": ("90", "conversation-log turns older than this are deleted "
+                                      "on start and daily"),
+    "SIGNPOST_BOT_API_URL": ("Telegram's", "a self-hosted Bot API server, e.g. "
+                                           "http://127.0.0.1:8081/bot"),
+    "SIGNPOST_WEBHOOK_URL": ("(unset: polling)", "public HTTPS address Telegram posts "
+                                                 "updates to; setting it turns on webhook mode"),
+    "SIGNPOST_WEBHOOK_LISTEN": ("127.0.0.1", "address the webhook server listens on"),
+    "SIGNPOST_WEBHOOK_PORT": ("8443", "port the webhook server listens on"),
+    "SIGNPOST_WEBHOOK_SECRET": ("(required for webhooks)", "secret Telegram sends with every "
+                                                          "webhook request (1-256 of A-Z a-z "
+                                                          "0-9 _ -)"),
+    "SIGNPOST_ALERT_CHAT_ID": ("(unset: no alerts)", "Telegram chat id of the trained staff's "
+                                                     "private group for safety alerts"),
+    "SIGNPOST_ADMIN_IDS": ("(none)", "Telegram user ids allowed to use /reload and "
+                                     "/catalogue, comma-separated"),
+    "SIGNPOST_ADMIN_CHAT_ID": ("(unset)", "chat id where rejected catalogue edits are "
+                                          "reported"),
+    "SIGNPOST_LOG_LEVEL": ("INFO", "DEBUG, INFO, WARNING or ERROR"),
+    "SIGNPOST_ENV_FILE": ("./.env if present", "a file of NAME=value lines read before the "
+                                               "environment"),
+}
+
+_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_TOKEN_RE = re.compile(r"\d+:[A-Za-z0-9_-]{20,}")
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class ConfigError(Exception):
+    """Settings are missing or wrong; the message says which and how to fix them."""
+
+
+class MissingToken(ConfigError):
+    """TELEGRAM_BOT_TOKEN is not set."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything `signpost run` needs, checked. The secrets are kept out of repr()."""
+
+    token: str = field(repr=False)
+    catalogue_dir: Path
+    data_dir: Path = Path("data")
+    secret: str | None = field(default=None, repr=False)
+    retention_days: int = 90
+    bot_api_url: str | None = None
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: str | None = field(default=None, repr=False)
+    alert_chat_id: int | None = None
+    admin_ids: frozenset[int] = frozenset()
+    admin_chat_id: int | None = None
+    log_level: str = "INFO"
+    env_file: Path | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def webhook(self) -> bool:
+        return self.webhook_url is not None
+
+    @property
+    def base_file_url(self) -> str | None:
+        """The file-download URL that goes with bot_api_url (".../bot" -> ".../file/bot")."""
+        if self.bot_api_url is None:
+            return None
+        root, _, last = self.bot_api_url.rstrip("/").rpartition("/")
+        return f"{root}/file/{last}" if root else None
+
+    @property
+    def webhook_path(self) -> str:
+        """The path part of the webhook URL, which the local server listens on."""
+        return urlsplit(self.webhook_url or "").path.strip("/")
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Parse NAME=value lines (# comments, blank lines, optional quotes and `export`)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the settings file ({exc.strerror}).") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: is not a UTF-8 text file.") from None
+    out: dict[str, str] = {}
+    for n, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export "):].lstrip()
+        name, eq, value = line.partition("=")
+        name = name.strip()
+        if not eq or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ConfigError(f"{path}:{n}: expected NAME=value, e.g. SIGNPOST_DATA_DIR=/srv/data")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
+        out[name] = value
+    return out
+
+
+def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = None,
+                  need_token: bool = True) -> Settings:
+    """Read and check every setting; raise ConfigError listing all problems at once."""
+    env = dict(os.environ if environ is None else environ)
+    cwd = cwd or Path.cwd()
+    warnings: list[str] = []
+    env_file: Path | None = None
+    named = env.get("SIGNPOST_ENV_FILE", "").strip()
+    if named:
+        env_file = Path(named)
+        if not env_file.is_absolute():
+            env_file = cwd / env_file
+        if not env_file.is_file():
+            raise ConfigError(f"SIGNPOST_ENV_FILE names {env_file}, which does not exist. "
+                              "Fix the path or unset SIGNPOST_ENV_FILE.")
+    elif (cwd / DEFAULT_ENV_FILE).is_file():
+        env_file = cwd / DEFAULT_ENV_FILE
+    if env_file is not None:
+        from_file = read_env_file(env_file)
+        env = {**from_file, **env}
+        try:
+            mode = env_file.stat().st_mode
+            if mode & (stat.S_IRWXG | stat.S_IRWXO) and "TELEGRAM_BOT_TOKEN" in from_file:
+                warnings.append(f"{env_file} holds the bot token and can be read by other "
+                                f"users; run: chmod 600 {env_file}")
+        except OSError:
+            pass
+
+    problems: list[str] = []
+
+    def get(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        return value or None
+
+    def integer(name: str, default: int, low: int, high: int) -> int:
+        value = get(name)
+        if value is None:
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            problems.append(f"{name} should be a whole number, not {value!r}.")
+            return default
+        if not low <= number <= high:
+            problems.append(f"{name} should be between {low} and {high}, not {number}.")
+        return number
+
+    def chat_id(name: str) -> int | None:
+        value = get(name)
+        if value is None:
+            return None
+        try:
+            return int(value)
+        except ValueError:
+            problems.append(f"{name} should be a Telegram chat id (a number such as "
+                            f"-1001234567890), not {value!r}.")
+            return None
+
+    token = get("TELEGRAM_BOT_TOKEN")
+    if token is None and need_token:
+        raise MissingToken(
+            "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather in Telegram, then "
+            "run: TELEGRAM_BOT_TOKEN=123456:ABC... signpost run\n"
+            "To try the bot without Telegram, run: signpost chat")
+    if token is not None and not _TOKEN_RE.fullmatch(token):
+        problems.append("TELEGRAM_BOT_TOKEN does not look like a bot token (it should look "
+                        "like 123456789:AAH..., as @BotFather shows it). Copy it again.")
+
+    catalogue = get("SIGNPOST_CATALOGUE")
+    catalogue_dir = Path(catalogue) if catalogue else cwd
+    data_dir = Path(get("SIGNPOST_DATA_DIR") or "data")
+    if not data_dir.is_absolute():
+        data_dir = cwd / data_dir
+    secret = get("SIGNPOST_SECRET")
+    if secret is not None and len(secret) < 16:
+        problems.append("SIGNPOST_SECRET is too short: use at least 16 random characters "
+                        "(e.g. from: python -c 'import secrets; print(secrets.token_hex())').")
+    retention = integer("SIGNPOST_RETENTION_DAYS", 90, 1, 3650)
+
+    api_url = get("SIGNPOST_BOT_API_URL")
+    if api_url is not None:
+        parts = urlsplit(api_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            problems.append(f"SIGNPOST_BOT_API_URL should be an http(s) address such as "
+                            f"http://127.0.0.1:8081/bot, not {api_url!r}.")
+
+    webhook_url = get("SIGNPOST_WEBHOOK_URL")
+    webhook_secret = get("SIGNPOST_WEBHOOK_SECRET")
+    listen = get("SIGNPOST_WEBHOOK_LISTEN") or "127.0.0.1"
+    port = integer("SIGNPOST_WEBHOOK_PORT", 8443, 1, 65535)
+    if webhook_url is not None:
+        parts = urlsplit(webhook_url)
+        schemes = ("https",) if api_url is None else ("https", "http")
+        if parts.scheme not in schemes or not parts.netloc:
+            problems.append(f"SIGNPOST_WEBHOOK_URL should be the public https:// address "
+                            f"Telegram will post to, not {webhook_url!r}.")
+        if webhook_secret is None:
+            problems.append("SIGNPOST_WEBHOOK_SECRET is required in webhook mode, so that "
+                            "only Telegram can post updates. Generate one with: python -c "
+                            "'import secrets; print(secrets.token_urlsafe(32))'")
+    if webhook_secret is not None and not _SECRET_RE.fullmatch(webhook_secret):
+        problems.append("SIGNPOST_WEBHOOK_SECRET may only use A-Z, a-z, 0-9, _ and -, "
+                        "1 to 256 characters (Telegram's rule).")
+
+    admin_ids: set[int] = set()
+    for item in (get("SIGNPOST_ADMIN_IDS") or "").replace(";", ",").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        try:
+            admin_ids.add(int(item))
+        except ValueError:
+            problems.append(f"SIGNPOST_ADMIN_IDS should be Telegram user ids separated by "
+                            f"commas, e.g. 123456789,987654321; {item!r} is not a number.")
+
+    level = (get("SIGNPOST_LOG_LEVEL") or "INFO").upper()
+    if level not in _LEVELS:
+        problems.append(f"SIGNPOST_LOG_LEVEL should be one of {', '.join(_LEVELS)}, "
+                        f"not {level!r}.")
+
+    alert_chat = chat_id("SIGNPOST_ALERT_CHAT_ID")
+    admin_chat = chat_id("SIGNPOST_ADMIN_CHAT_ID")
+    if problems:
+        where = f" (settings read from the environment and {env_file})" if env_file else ""
+        raise ConfigError("Signpost cannot start: fix these settings" + where + ":\n"
+                          + "\n".join(f"  - {p}" for p in problems))
+    return Settings(
+        token=token or "",
+        catalogue_dir=catalogue_dir,
+        data_dir=data_dir,
+        secret=secret,
+        retention_days=retention,
+        bot_api_url=api_url,
+        webhook_url=webhook_url,
+        webhook_listen=listen,
+        webhook_port=port,
+        webhook_secret=webhook_secret,
+        alert_chat_id=alert_chat,
+        admin_ids=frozenset(admin_ids),
+        admin_chat_id=admin_chat,
+        log_level=level,
+        env_file=env_file,
+        warnings=tuple(warnings),
+    )
