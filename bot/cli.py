@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "match": ("bot.cli", "show how messages are matched (one JSON object per line with --json)"),
     "evaluate": ("bot.cli", "measure accuracy on a labelled YAML file"),
     "validate": ("bot.cli", "check the catalogue files and list every problem"),
+    "run": ("bot.runner", "run the Telegram bot (needs TELEGRAM_BOT_TOKEN; see docs/operator.md)"),
     "review": ("bot.review", "moderators: review the conversation log and teach the bot"),
 }
 

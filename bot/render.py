@@ -86,3 +86,9 @@ def card_lines(pick: ServicePick) -> list[str]:
     for label, value in card_fields(pick):
         lines.append(f"  {label}: {value}" if label else f"  {value}")
     return lines
+
+
+def card_title(pick: ServicePick) -> str:
+    """A card's heading: the service name, marked when it is a sample entry."""
+    svc = pick.service
+    return svc.name + (" (sample)" if svc.sample and "sample" not in svc.name.lower() else "")
