@@ -338,3 +338,17 @@ def test_table_wraps_long_messages() -> None:
     text = table(["Turn", "They said"], [["#1", "word " * 30]], wrap=1, width=40)
     assert all(len(line) <= 40 for line in text.splitlines())
     assert text.count("word") == 30
+
+
+def test_every_command_is_in_the_moderators_guide() -> None:
+    """docs/moderation.md has a section for every review command the tool offers."""
+    import argparse
+
+    from bot.review import review_args
+
+    parser = argparse.ArgumentParser()
+    review_args(parser)
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    guide = (REPO / "docs" / "moderation.md").read_text(encoding="utf-8")
+    missing = [name for name in sub.choices if f"`signpost review {name}" not in guide]
+    assert not missing, f"docs/moderation.md does not explain: {missing}"
