@@ -302,9 +302,10 @@ async def test_flood_slows_down_but_never_drops_safety(start_bot: Any, live: Liv
     assert len(said) - at <= 2
 
 
-async def test_engine_crash_still_answers_with_999(start_bot: Any, live: LiveCatalogue
-                                                   ) -> None:
-    """An engine that raises: the person still gets 999, or the floor's safety reply."""
+async def test_engine_crash_still_answers_with_999(start_bot: Any, live: LiveCatalogue,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    """An engine that raises: the person still gets 999, or the floor's safety reply; the
+    logged traceback does not quote the message."""
 
     class Broken(Engine):
         def respond(self, text: str, state: ChatState | None = None,
@@ -318,6 +319,20 @@ async def test_engine_crash_still_answers_with_999(start_bot: Any, live: LiveCat
         [danger] = await bot.ask("i want to kill myself")
     assert plain["text"] == routes.ERROR_REPLY
     assert "116 123" in danger["text"] and "999" in danger["text"]
+    assert "boom on [message text]" in caplog.text
+    assert "any football" not in caplog.text and "kill myself" not in caplog.text
+
+
+async def test_broken_conversation_log_never_breaks_a_reply(start_bot: Any, tmp_path: Path
+                                                            ) -> None:
+    """A data folder that cannot be created: answers still arrive (without feedback)."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the data folder should be")
+    async with start_bot(data_dir=blocker / "data") as bot:
+        [answer] = await bot.ask("any football near me")
+        [done] = await bot.ask("/forget")
+    assert "When:" in answer["text"]
+    assert done["text"]
 
 
 async def test_crash_outside_the_engine_still_answers(start_bot: Any) -> None:

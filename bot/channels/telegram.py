@@ -163,8 +163,9 @@ def _redact(text: str) -> str:
         return ""  # without the redactor no message text may leave the conversation
     try:
         return redact(text)
-    except Exception:
-        log.exception("redaction failed; leaving the message out of the alert")
+    except Exception as exc:  # no traceback: it could quote the message
+        log.error("redaction failed (%s); leaving the message out of the alert",
+                  type(exc).__name__)
         return ""
 
 
@@ -492,8 +493,8 @@ class Signpost:
             try:
                 chunks = render_part(part)
             except Exception:  # a broken card must not cost the person their answer
-                log.exception("could not render a reply for %s; sending its text only",
-                              conv.ref)
+                log_failure("could not render a reply; sending its text only", conv.ref,
+                            update)
                 chunks = pack(text_lines(part.text or routes.ERROR_REPLY))
             extra: list[list[InlineKeyboardButton]] = []
             wants_feedback = (not feedback_done and turn is not None and bool(part.services)
@@ -617,7 +618,7 @@ class Signpost:
         try:
             reply = self.engine().command(name, conv.state)
         except Exception:
-            log.exception("engine failed on a command for %s", conv.ref)
+            log_failure("engine failed on a command", conv.ref, update)
             reply = crash_reply("", conv.state)
         await self.deliver(update, conv, reply, f"/{name}")
 
@@ -628,7 +629,7 @@ class Signpost:
         try:
             reply = self.engine().respond(text, conv.state)
         except Exception:
-            log.exception("engine failed on a message for %s", conv.ref)
+            log_failure("engine failed on a message", conv.ref, update)
             reply = crash_reply(text, conv.state)
         await self.deliver(update, conv, reply, text, alert=True)
 
@@ -642,7 +643,7 @@ class Signpost:
         try:
             reply = self.engine().nearest(here)
         except Exception:
-            log.exception("engine failed on a location for %s", conv.ref)
+            log_failure("engine failed on a location", conv.ref, update)
             reply = crash_reply("", conv.state)
         cleared = replace(reply.state, location=None)
         await self.deliver(update, conv, replace(reply, state=cleared), "[shared a location]")
@@ -654,7 +655,7 @@ class Signpost:
             menu = self.engine().act("menu", conv.state)
             reply = replace(menu, text=NOT_TEXT, kind="menu")
         except Exception:
-            log.exception("engine failed on a non-text message for %s", conv.ref)
+            log_failure("engine failed on a non-text message", conv.ref, update)
             reply = crash_reply("", conv.state)
         await self.deliver(update, conv, reply, f"[{_kind_of(msg)}]")
 
@@ -766,7 +767,7 @@ class Signpost:
         try:
             reply = self.engine().act(action, conv.state)
         except Exception:
-            log.exception("engine failed on a button for %s", conv.ref)
+            log_failure("engine failed on a button", conv.ref, update)
             reply = crash_reply("", conv.state)
         await self.deliver(update, conv, reply, f"[button {action or 'out of date'}]")
 
@@ -800,7 +801,7 @@ class Signpost:
             msg = update.effective_message
             text = (msg.text or msg.caption or "") if msg is not None else ""
         trace = "".join(traceback.format_exception(err)) if err is not None else ""
-        log.error("failed while handling %s:\n%s", who, _scrub_trace(trace, update))
+        log.error("failed while handling %s:\n%s", who, scrub_trace(trace, update))
         if not isinstance(update, Update) or update.effective_chat is None:
             return
         if update.effective_chat.type != ChatType.PRIVATE:
@@ -992,7 +993,13 @@ def _pressed_label(message: Message, data: str | None) -> str:
     return ""
 
 
-def _scrub_trace(trace: str, update: object) -> str:
+def log_failure(what: str, ref: str, update: object) -> None:
+    """Log the exception being handled, its traceback scrubbed of text, ids and names."""
+    trace = traceback.format_exc()
+    log.error("%s for %s:\n%s", what, ref, scrub_trace(trace, update))
+
+
+def scrub_trace(trace: str, update: object) -> str:
     """Remove the message text and any ids or names from a traceback before logging."""
     if not isinstance(update, Update):
         return trace
