@@ -7,6 +7,7 @@ Catalogue together with every problem found. A catalogue with errors is never se
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -248,10 +249,8 @@ def load(root: Path, today: dt.date | None = None) -> tuple[Catalogue | None, li
 
     def read(path: Path, display: str) -> YamlDoc | None:
         if path.exists():
-            try:
+            with contextlib.suppress(OSError):  # load_yaml reports the unreadable file
                 digest.update(display.encode() + b"\0" + path.read_bytes())
-            except OSError:
-                pass
         doc, probs = load_yaml(path, display)
         problems.extend(probs)
         return doc

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from bot import routes
 from bot.catalogue import LONDON, Catalogue, Service
 from bot.matcher import Candidate, Index
-from bot.safety import Screen, SafetyVerdict, floor_screen
+from bot.safety import SafetyVerdict, Screen, floor_screen
 from bot.text import Normalised
 
 log = logging.getLogger(__name__)

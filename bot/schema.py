@@ -348,7 +348,8 @@ def check_record(doc: YamlDoc, record: Record, value: Any, path: Path_) -> list[
     known = {f.name: f for f in record.fields}
     for key in value:
         if key not in known:
-            hit = process.extractOne(str(key), list(known), scorer=Levenshtein.normalized_similarity)
+            hit = process.extractOne(str(key), list(known),
+                                     scorer=Levenshtein.normalized_similarity)
             fix = f'did you mean "{hit[0]}"?' if hit and hit[1] >= 0.5 else (
                 "allowed fields: " + ", ".join(known))
             problems.append(doc.problem((*path, str(key)), f'unknown field "{key}"', fix,
@@ -431,7 +432,8 @@ def _field_schema(f: Field) -> dict[str, Any]:
         out = {"type": "string"}
     if f.choices:
         out["enum"] = list(f.choices)
-    pattern = {_time: TIME_RE, _id: ID_RE, _district: DISTRICT_RE}.get(f.check)  # type: ignore[call-overload]
+    patterns: dict[Check, re.Pattern[str]] = {_time: TIME_RE, _id: ID_RE, _district: DISTRICT_RE}
+    pattern = patterns.get(f.check) if f.check is not None else None
     if pattern is not None:
         out["pattern"] = pattern.pattern
     if f.check is _age:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 
 from bot.catalogue import LONDON, Catalogue
 from bot.dialogue import ChatState, Engine, crash_reply
@@ -76,27 +75,20 @@ def test_no_match_gets_fallback_with_menu_and_human(engine: Engine) -> None:
 
 
 def test_ambiguous_message_asks_did_you_mean(engine: Engine) -> None:
-    """When two intents are neck and neck the engine asks which one."""
-    a = engine.index.rank(engine.index.normaliser.normalise("x"))  # warm
-    assert a
-    # Find the decision directly: the margin rule in _decide.
-    state = ChatState()
-    top, second = a[0], a[1]
-    top = replace(top, score=70.0)
-    second = replace(second, score=68.0)
-    r = engine._clarify(top, second, state, (top, second))
-    assert r.kind == "clarify" and r.text.startswith("Did you mean")
-    assert [b.action for b in r.buttons][:2] == [f"intent:{top.intent_id}",
-                                                 f"intent:{second.intent_id}"]
+    """When two intents are neck and neck the engine asks which one, with buttons."""
+    r = engine.respond("music or sport", now=NOW)
+    assert r.kind == "clarify"
+    assert r.text == "Did you mean Arts & music or Sport?"
+    assert [b.action for b in r.buttons] == ["intent:arts", "intent:sport", "menu"]
+    picked = engine.act(r.buttons[1].action, r.state, now=NOW)
+    assert picked.intent == "sport" and picked.services
 
 
 def test_typed_number_picks_a_button(engine: Engine) -> None:
-    """Typing '1' after a reply with buttons acts on the first button."""
-    menu = engine.command("services", now=NOW)
-    first = menu.buttons[0]
-    r = engine.respond("1", menu.state, now=NOW)
-    assert r.kind == "category"
-    assert first.action == "cat:" + r.services[0].service.categories[0] or r.services
+    """Typing '2' after a did-you-mean question picks the second choice."""
+    question = engine.respond("music or sport", now=NOW)
+    r = engine.respond("2", question.state, now=NOW)
+    assert r.kind == "answer" and r.intent == "sport"
 
 
 def test_safety_comes_first_and_the_request_is_still_answered(engine: Engine) -> None:
