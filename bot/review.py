@@ -507,6 +507,7 @@ def export_csv(turns: list[Turn], path: Path) -> None:
                     t.kind, t.intent or "", f"{t.score:.1f}", t.safety or "",
                     " ".join(t.services), helpful, t.review or ""])
     fd = os.open(path, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+    os.fchmod(fd, 0o600)  # an older export may have been readable by others
     with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as f:
         f.write(buf.getvalue())
 

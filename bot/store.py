@@ -378,8 +378,11 @@ class Store:
                          ) -> None:
         """Keep a message id of this chat (for /hide); records last 48 hours."""
         row = (ref, int(message_id), stamp(at))
+        expired = stamp((at or dt.datetime.now(dt.UTC)) - HIDE_WINDOW)
 
         def insert(conn: sqlite3.Connection) -> None:
+            # Expired records go now, not at the daily purge: they are kept 48 hours only.
+            conn.execute("DELETE FROM hide_messages WHERE at < ?", (expired,))
             conn.execute("INSERT OR IGNORE INTO hide_messages (ref, message_id, at) "
                          "VALUES (?, ?, ?)", row)
         self._run("cannot write to", insert, None)

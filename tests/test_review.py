@@ -241,6 +241,8 @@ def test_export_csv(log: dict[str, Any], tmp_path: Path,
                     capsys: pytest.CaptureFixture[str]) -> None:
     """Export writes the filtered, redacted turns to an owner-only CSV and is audited."""
     out_file = tmp_path / "report.csv"
+    out_file.write_text("an old export\n")
+    out_file.chmod(0o644)
     assert run("export", "--csv", str(out_file), "--since", "2026-11-24", "--as", "Asha") == 0
     assert "Saved 6 message(s) since 2026-11-24" in capsys.readouterr().out
     rows = list(csv.DictReader(out_file.read_text(encoding="utf-8-sig").splitlines()))

@@ -244,6 +244,16 @@ def test_hide_messages(store: Store) -> None:
                                  - dt.timedelta(hours=48)) == []
 
 
+def test_hide_records_expire_after_48_hours(store: Store, tmp_path: Path) -> None:
+    """A message id older than 48 hours is dropped as soon as a newer one is remembered."""
+    ref = store.conversation_ref("telegram", 1)
+    store.remember_message(ref, 1, NOW - dt.timedelta(hours=49))
+    store.remember_message(ref, 2, NOW)
+    conn = connect_existing(tmp_path / "data")
+    assert [r[0] for r in conn.execute("SELECT message_id FROM hide_messages")] == [2]
+    conn.close()
+
+
 def test_retention_purge(store: Store, tmp_path: Path) -> None:
     """Turns older than the retention period and hide records older than 48 h are deleted."""
     ref = store.conversation_ref("telegram", 1)
