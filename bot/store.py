@@ -214,10 +214,9 @@ class Store:
         self.path = self.data_dir / DB_NAME
         self.busy_timeout = busy_timeout
         self.retry_seconds = retry_seconds
-        self._given_secret = secret is not None
         # Until secret.key can be read or written, refs use a key that lives in memory.
         self._secret = secret if secret is not None else secrets.token_bytes(32)
-        self._secret_saved = self._given_secret
+        self._secret_saved = secret is not None  # a given secret is never written to disk
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
         self._next_open = 0.0
