@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import datetime as dt
 import json
@@ -12,10 +13,10 @@ from typing import Any
 import pytest
 
 from bot.catalogue import Service
-from bot.cli import main
+from bot.cli import COMMANDS
 from bot.dialogue import ChatState, Reply, ServicePick
 from bot.matcher import Candidate
-from bot.review import group_similar, table
+from bot.review import group_similar, review_args, review_run, table
 from bot.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
@@ -78,8 +79,15 @@ def log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
 
 def run(*argv: str) -> int:
-    """Run `signpost review ...` as a moderator would."""
-    return main(["review", *argv])
+    """Run `signpost review ...` as a moderator would (only this command's parser is built)."""
+    parser = argparse.ArgumentParser(prog="signpost review")
+    review_args(parser)
+    return review_run(parser.parse_args(argv))
+
+
+def test_registered_with_the_cli() -> None:
+    """`signpost review` is a command of the main CLI, served by bot.review."""
+    assert COMMANDS["review"][0] == "bot.review"
 
 
 def catalogue_copy(tmp_path: Path) -> Path:
@@ -344,10 +352,6 @@ def test_table_wraps_long_messages() -> None:
 
 def test_every_command_is_in_the_moderators_guide() -> None:
     """docs/moderation.md has a section for every review command the tool offers."""
-    import argparse
-
-    from bot.review import review_args
-
     parser = argparse.ArgumentParser()
     review_args(parser)
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
