@@ -248,6 +248,16 @@ async def test_sticker_and_other_media_get_please_type(start_bot: Any) -> None:
         assert any(d.startswith("1|cat:") for _, d in buttons(r))
 
 
+async def test_photo_caption_is_read_like_text(start_bot: Any) -> None:
+    """A photo captioned with a disclosure gets the safety reply, not 'please type'."""
+    async with start_bot() as bot:
+        p = bot.fake.send(bot.kez(), caption="they stabbed me im bleeding",
+                          photo=[{"file_id": "p1", "file_unique_id": "u3", "width": 90,
+                                  "height": 90}])
+        [reply] = await bot.fake.replies(KEZ_ID, 1, after=p["message_id"])
+    assert "999" in reply["text"].split("\n")[0]
+
+
 async def test_edited_message_is_answered_like_new(start_bot: Any) -> None:
     """Editing a message gets an answer to the new text."""
     async with start_bot() as bot:

@@ -45,7 +45,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -346,6 +346,7 @@ class Signpost:
         self._answered: OrderedDict[int, None] = OrderedDict()
         self._aliases: dict[str, str] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._jobs: list[asyncio.Task[None]] = []
         self._reload_lock = asyncio.Lock()
         self._ref_key = secrets.token_bytes(32)  # only used when there is no store
         self.app: Application[Any, Any, Any, Any, Any, Any] | None = None
@@ -451,7 +452,7 @@ class Signpost:
                         ) -> Message | None:
         """Send one message; fall back to plain text if Telegram rejects the HTML.
 
-        Retries a timeout or network failure twice (RetryAfter is the rate limiter's job);
+        Retries a timeout or network failure twice (RetryAfter is AIORateLimiter's job);
         raises Forbidden (the person blocked the bot) so the caller stops at once.
         """
         assert self.app is not None
@@ -471,7 +472,7 @@ class Signpost:
                     raise
                 log.error("Telegram rejected a message's HTML; resending it as plain text")
                 parse_mode, body = None, plain(text_html)
-            except (NetworkError, RetryAfter):
+            except NetworkError:  # timeouts, dropped connections; RetryAfter is the limiter's
                 attempt += 1
                 if attempt > 2:
                     raise
@@ -888,9 +889,9 @@ class Signpost:
 
     async def post_stop(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Stop the background jobs."""
-        for task in getattr(self, "_jobs", []):
+        for task in self._jobs:
             task.cancel()
-        for task in [*getattr(self, "_jobs", []), *self._tasks]:
+        for task in [*self._jobs, *self._tasks]:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._jobs = []
