@@ -28,6 +28,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("bot.cli", "check the catalogue files and list every problem"),
     "run": ("bot.runner", "run the Telegram bot (needs TELEGRAM_BOT_TOKEN; see docs/operator.md)"),
     "review": ("bot.review", "moderators: review the conversation log and teach the bot"),
+    "schema": ("bot.staff", "write JSON Schemas so editors check catalogue files as you type"),
+    "explain": ("bot.staff", "staff: show step by step why the bot answers a message as it does"),
+    "replay": ("bot.staff", "staff: list answers an edit would change (old vs new catalogue)"),
+    "lint": ("bot.staff", "staff: deeper catalogue checks than validate (advice, never blocks)"),
+    "export": ("bot.openreferral", "write the services as Open Referral UK JSON"),
+    "import": ("bot.openreferral", "turn Open Referral UK JSON into a services.yaml"),
 }
 
 
