@@ -228,6 +228,10 @@ async def test_location_gives_nearest_and_is_never_stored(start_bot: Any) -> Non
         await bot.fake.quiet()
         conv = bot.sp._conversations[KEZ_ID]
         assert conv.state.location is None
+        # A live location moving sends edits; they are not answered again.
+        bot.fake.send(user, edited_of=sent, location={"latitude": 51.5835, "longitude": -0.02})
+        await bot.fake.quiet(0.3)
+        assert len(bot.fake.bot_messages(KEZ_ID)) == 1
     assert "nearest" in reply["text"] and " km)" in reply["text"]
     blob = b"".join(p.read_bytes() for p in bot.data.iterdir() if p.is_file())
     assert b"51.58" not in blob and b"-0.019" not in blob and b"0.0197" not in blob

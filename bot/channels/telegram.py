@@ -570,6 +570,8 @@ class Signpost:
         user = update.effective_user
         if user is None:
             raise ApplicationHandlerStop
+        if update.edited_message is not None and update.edited_message.location is not None:
+            raise ApplicationHandlerStop  # a live location moving: answered once, when shared
         conv = await self.conversation(chat.id, user.id)
         msg = update.message or update.edited_message
         if update.message is not None:
@@ -636,8 +638,6 @@ class Signpost:
 
     async def on_location(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A shared location: nearest services. The location is never kept or logged."""
-        if update.edited_message is not None:
-            return  # a live location moving: answered once, when first shared
         msg, conv = await self._private(update)
         assert msg.location is not None
         here = replace(conv.state, location=(msg.location.latitude, msg.location.longitude))
