@@ -413,16 +413,22 @@ def explain_text(e: Explanation) -> str:
 def _parse_at(value: str | None) -> dt.datetime:
     if not value:
         return london_now()
-    try:
-        when = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise SystemExit(f"signpost: --at {value!r} is not a date and time "
-                         "(write it like 2026-11-28 18:30)") from None
+    when = dt.datetime.fromisoformat(value)
     return when if when.tzinfo else when.replace(tzinfo=LONDON)
 
 
+def _when(value: str) -> str:
+    """argparse check for --at, so a bad value gets a usage message, not a traceback."""
+    try:
+        dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a date and time (write it like 2026-11-28 18:30)") from None
+    return value
+
+
 def _at_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--at", metavar="WHEN",
+    p.add_argument("--at", metavar="WHEN", type=_when,
                    help='pretend it is this London time, e.g. "2026-11-28 18:30" '
                         "(for 'open now'; default: now)")
 
@@ -566,9 +572,11 @@ def replay_text(r: ReplayReport, limit: int = 20) -> str:
             times = f" (x{d.count})" if d.count > 1 else ""
             exp = ""
             if d.expected:
-                mark = "now right" if d.new.label.split(" ")[0] == d.expected else (
-                    "now wrong" if d.old.label.split(" ")[0] == d.expected else "")
-                exp = f"  [labelled {d.expected}{': ' + mark if mark else ''}]"
+                was = d.old.label.split(" ")[0] == d.expected
+                now = d.new.label.split(" ")[0] == d.expected
+                mark = {(False, True): ": now right", (True, False): ": NOW WRONG"}.get(
+                    (was, now), "")
+                exp = f"  [labelled {d.expected}{mark}]"
             out.append(f"  - \"{d.text}\"{times}{exp}")
             if d.old.services != d.new.services and d.old.label == d.new.label:
                 out.append(f"      services: {', '.join(d.old.services) or '(none)'} -> "
@@ -625,7 +633,8 @@ def file_messages(path: Path) -> list[tuple[str, str | None]]:
     return out
 
 
-def _load_version(label: str, root: Path) -> Engine:
+def _load_version(label: str, root: Path) -> Engine | None:
+    """An engine for one version, or None after printing its errors."""
     cat, problems = load(root)
     if cat is None:
         for p in problems:
@@ -633,7 +642,7 @@ def _load_version(label: str, root: Path) -> Engine:
                 print(p, file=sys.stderr)
         print(f"signpost: the {label} catalogue in {root} has errors; fix them first "
               "(signpost validate --catalogue DIR).", file=sys.stderr)
-        raise SystemExit(2)
+        return None
     return Engine(cat)
 
 
@@ -685,6 +694,8 @@ def replay_run(args: argparse.Namespace) -> int:
             return 2
     old = _load_version("old", args.old)
     new = _load_version("new", args.new or find_root(None))
+    if old is None or new is None:
+        return 2
     report = replay(old, new, messages, _parse_at(args.at))
     print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False) if args.json
           else replay_text(report, limit=10**9 if args.all else 20))
@@ -748,9 +759,9 @@ class _Places:
         doc = self.intents.get(intent.id)
         return doc.pos(("examples", j))[0] if doc else 1
 
-    def intent_line(self, intent: Intent, *path: str | int) -> int:
+    def intent_key(self, intent: Intent, *path: str | int) -> int:
         doc = self.intents.get(intent.id)
-        return doc.pos(path)[0] if doc else 1
+        return doc.key_pos(path)[0] if doc else 1
 
     def service(self, sid: str, *path: str | int) -> int:
         if self.services is None or sid not in self.service_row:
@@ -840,7 +851,7 @@ def _few(cat: Catalogue, places: _Places) -> Iterator[Finding]:
     for intent in cat.intents.values():
         need = MIN_EXAMPLES.get(intent.kind, 10)
         if len(intent.examples) < need:
-            yield Finding("few", intent.file, places.intent_line(intent, "examples"),
+            yield Finding("few", intent.file, places.intent_key(intent, "examples"),
                           f"{intent.id} has {len(intent.examples)} examples",
                           f"{intent.kind} intents need at least {need}: add real ways young "
                           "people ask for this")
