@@ -31,7 +31,7 @@ from bot import schema as rules
 from bot.catalogue import LONDON, Catalogue, Intent, Service, find_root, load
 from bot.cli import add_catalogue_arg, load_for_command
 from bot.dialogue import MAX_SERVICES, ChatState, Engine, Reply, london_now
-from bot.matcher import EXACT_SCORE, W_CHAR, W_COVER, Candidate, Index
+from bot.matcher import EXACT_SCORE, Candidate, Index
 from bot.schema import (
     EMAIL_RE,
     FOLLOW_UP,
@@ -235,6 +235,7 @@ class Explanation:
     threshold: float
     margin: float
     decision: str
+    formula: str = ""
     parts: tuple[Part, ...] = field(default_factory=tuple)
 
     def as_dict(self) -> dict[str, Any]:
@@ -255,13 +256,28 @@ def _change_kind(before: str, after: str, cat: Catalogue) -> str:
 
 
 def _score_note(c: Candidate, index: Index) -> str:
-    example_part = index.w_char * c.char + (1 - index.w_char) * c.word
-    expected = (1 - index.w_cover) * example_part + index.w_cover * c.cover
-    if c.char >= 100.0 and c.score >= EXACT_SCORE - 0.01 and expected < EXACT_SCORE:
-        return "the message is one of this intent's examples"
-    if c.score < expected - 0.5:
+    exact = getattr(c, "exact", None)
+    negative = getattr(c, "negative", None)
+    if exact is None or negative is None:  # a matcher that does not say: work it out
+        w_model = float(getattr(index, "w_model", 0.0))
+        example_part = index.w_char * c.char + (1 - index.w_char) * c.word
+        expected = ((1 - index.w_cover - w_model) * example_part + index.w_cover * c.cover
+                    + w_model * float(getattr(c, "model", 0.0)))
+        exact = c.char >= 100.0
+        negative = c.score < min(expected, EXACT_SCORE if exact else expected) - 0.5
+    if negative:
         return "halved: the message is close to one of this intent's negative_examples"
+    if exact:
+        return "the message is one of this intent's examples"
     return ""
+
+
+def _formula(index: Index) -> str:
+    w_model = float(getattr(index, "w_model", 0.0))
+    rest = 1 - index.w_cover - w_model
+    model = f" + {w_model:.0%} word-pattern model" if w_model else ""
+    return (f"score = {rest:.0%} best example + {index.w_cover:.0%} word cover{model}; "
+            f"best example = {index.w_char:.0%} letters + {1 - index.w_char:.0%} words")
 
 
 def _decision(reply: Reply, ranked: list[Candidate], cat: Catalogue) -> str:
@@ -350,7 +366,8 @@ def explain(engine: Engine, text: str, state: ChatState | None = None,
     index: Index = cat.index
     candidates = tuple(
         {"intent": c.intent_id, "score": c.score, "example": c.example, "char": c.char,
-         "word": c.word, "cover": c.cover, "safety": c.intent_id in routes.SAFETY_INTENTS,
+         "word": c.word, "cover": c.cover, "model": float(getattr(c, "model", 0.0)),
+         "safety": c.intent_id in routes.SAFETY_INTENTS,
          "note": _score_note(c, index)}
         for c in ranked[:5])
     return Explanation(
@@ -360,6 +377,7 @@ def explain(engine: Engine, text: str, state: ChatState | None = None,
         safety=verdict.intent, safety_reasons=verdict.reasons, safety_near=verdict.near,
         candidates=candidates, threshold=cat.settings.match_threshold,
         margin=cat.settings.ambiguity_margin, decision=_decision(reply, ranked, cat),
+        formula=_formula(index),
         parts=tuple(_part(p, cat, now) for p in reply.all_parts()),
     )
 
@@ -385,12 +403,12 @@ def explain_text(e: Explanation) -> str:
         out.append("  Nearly fired:")
         out += [f"  - {n}" for n in e.safety_near]
     out.append("")
-    out.append(f"Top matches (score = {1 - W_COVER:.0%} best example + {W_COVER:.0%} word "
-               f"cover; best example = {W_CHAR:.0%} letters + {1 - W_CHAR:.0%} words):")
+    out.append(f"Top matches ({e.formula}):")
     for n, c in enumerate(e.candidates, 1):
         flag = "  [safety intent]" if c["safety"] else ""
+        model = f"  model {c['model']:5.1f}" if c["model"] else ""
         out.append(f"  {n}. {c['intent']:<15} {c['score']:5.1f}  letters {c['char']:5.1f}  "
-                   f"words {c['word']:5.1f}  cover {c['cover']:5.1f}{flag}")
+                   f"words {c['word']:5.1f}  cover {c['cover']:5.1f}{model}{flag}")
         out.append(f"     closest example: \"{c['example']}\"")
         if c["note"]:
             out.append(f"     note: {c['note']}")
