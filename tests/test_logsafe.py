@@ -15,7 +15,9 @@ TOKEN = "123456789:AAHfakeTokenForSignpostTests_0123456789"
 
 @pytest.fixture(autouse=True)
 def _clean() -> Iterator[None]:
+    level = logging.getLogger().level
     yield
+    logging.getLogger().setLevel(level)
     forget_secrets()
     for name in ("httpx", "httpcore", "telegram"):
         logging.getLogger(name).setLevel(logging.NOTSET)
