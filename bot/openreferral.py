@@ -291,7 +291,8 @@ def _service_from(raw: dict[str, Any], n: int, titles: dict[str, dict[str, Any]]
     ext = raw.get(EXTENSION) if isinstance(raw.get(EXTENSION), dict) else {}
     assert isinstance(ext, dict)
     name = str(raw.get("name") or f"Service {n + 1}")
-    sid = str(ext.get("id") or raw.get("id") or "")
+    # Other directories use uuids: a readable id from the name is kinder to whoever edits.
+    sid = str(ext.get("id") or "")
     if not ID_RE.match(sid):
         sid = _slug(name)
     label = f"service {sid}"
