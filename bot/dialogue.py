@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import math
 import re
+import traceback
 from dataclasses import dataclass, field, replace
 
 from bot import routes
@@ -134,8 +135,8 @@ class Engine:
         state = state or ChatState()
         try:
             return self._respond(text, state, now or london_now())
-        except Exception:
-            log.exception("engine failed on a message; sending the safe fallback")
+        except Exception as exc:
+            _log_failure("a message", exc)
             return crash_reply(text, state)
 
     def act(self, action: str, state: ChatState | None = None,
@@ -144,8 +145,8 @@ class Engine:
         state = state or ChatState()
         try:
             return self._act(action, state, now or london_now())
-        except Exception:
-            log.exception("engine failed on a button; sending the safe fallback")
+        except Exception as exc:
+            _log_failure("a button", exc)
             return crash_reply("", state)
 
     def command(self, name: str, state: ChatState | None = None,
@@ -154,8 +155,8 @@ class Engine:
         state = state or ChatState()
         try:
             return self._command(name, state, now or london_now())
-        except Exception:
-            log.exception("engine failed on a command; sending the safe fallback")
+        except Exception as exc:
+            _log_failure("a command", exc)
             return crash_reply("", state)
 
     # ------------------------------------------------------------ free text
@@ -556,6 +557,16 @@ def _only_details(norm: Normalised | None) -> bool:
     rest = [t for t in norm.tokens if t not in _DETAIL_WORDS and not t.isdigit()
             and not re.fullmatch(r"[a-z]{1,2}\d[a-z\d]?", t)]
     return not rest
+
+
+def _log_failure(what: str, exc: BaseException) -> None:
+    """Log where the engine failed: exception type and stack frames, never the message.
+
+    The exception's own text is left out because it can quote what the young person wrote.
+    """
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    log.error("engine failed on %s (%s); sent the safe fallback\n%s", what,
+              type(exc).__name__, frames)
 
 
 def crash_reply(text: str, state: ChatState) -> Reply:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
 
-from bot.catalogue import LONDON, Catalogue
+import pytest
+
+from bot.catalogue import LONDON, Catalogue, load_or_raise
 from bot.dialogue import ChatState, Engine, crash_reply
 from bot.routes import ERROR_REPLY
 from tests.conftest import WEDNESDAY_EVENING
@@ -74,20 +78,35 @@ def test_no_match_gets_fallback_with_menu_and_human(engine: Engine) -> None:
     assert "human" in actions and any(a.startswith("cat:") for a in actions)
 
 
-def test_ambiguous_message_asks_did_you_mean(engine: Engine) -> None:
+@pytest.fixture
+def twin_engine(make_catalogue: Callable[..., Path]) -> Engine:
+    """Sport and music with mirror-image examples, so 'play club' ties exactly."""
+    root = make_catalogue()
+    for name, word in (("sport", "sport"), ("music", "music")):
+        path = root / "intents" / f"{name}.yaml"
+        text = path.read_text()
+        start, end = text.index("examples:"), text.index("reply:")
+        path.write_text(text[:start] + f"examples:\n  - play {word}\n  - {word} club\n"
+                        + text[end:])
+    (root / "settings.yaml").write_text("match_threshold: 10\nambiguity_margin: 4\n"
+                                        "menu: [sport, music]\n")
+    return Engine(load_or_raise(root, today=NOW.date()))
+
+
+def test_ambiguous_message_asks_did_you_mean(twin_engine: Engine) -> None:
     """When two intents are neck and neck the engine asks which one, with buttons."""
-    r = engine.respond("music or sport", now=NOW)
+    r = twin_engine.respond("play club", now=NOW)
     assert r.kind == "clarify"
-    assert r.text == "Did you mean Arts & music or Sport?"
-    assert [b.action for b in r.buttons] == ["intent:arts", "intent:sport", "menu"]
-    picked = engine.act(r.buttons[1].action, r.state, now=NOW)
-    assert picked.intent == "sport" and picked.services
+    assert r.text == "Did you mean Music or Sport?"
+    assert [b.action for b in r.buttons] == ["intent:music", "intent:sport", "menu"]
+    picked = twin_engine.act(r.buttons[1].action, r.state, now=NOW)
+    assert picked.intent == "sport" and picked.text == "Here is some sport."
 
 
-def test_typed_number_picks_a_button(engine: Engine) -> None:
+def test_typed_number_picks_a_button(twin_engine: Engine) -> None:
     """Typing '2' after a did-you-mean question picks the second choice."""
-    question = engine.respond("music or sport", now=NOW)
-    r = engine.respond("2", question.state, now=NOW)
+    question = twin_engine.respond("play club", now=NOW)
+    r = twin_engine.respond("2", question.state, now=NOW)
     assert r.kind == "answer" and r.intent == "sport"
 
 
@@ -187,3 +206,18 @@ def test_no_catalogue_still_answers_danger() -> None:
 def test_crash_reply_for_empty_text() -> None:
     """The crash reply for a non-text failure is the error reply with 999."""
     assert "999" in crash_reply("", ChatState()).text
+
+
+def test_engine_failure_log_has_no_message_text(engine: Engine,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    """When the engine fails, the log names the failure but never the young person's words."""
+    broken = Engine(engine.cat)
+
+    def boom(text: str) -> None:
+        raise ValueError(f"could not parse {text!r}")
+
+    broken.analyse = boom  # type: ignore[method-assign,assignment]
+    with caplog.at_level("DEBUG"):
+        broken.respond("my secret words 07700 900123")
+    assert "ValueError" in caplog.text and "engine failed on a message" in caplog.text
+    assert "secret words" not in caplog.text and "07700" not in caplog.text
