@@ -390,3 +390,26 @@ def test_lint_on_shipped_catalogue_runs_quickly(capsys: pytest.CaptureFixture[st
     repo = Path(__file__).resolve().parent.parent
     code, out, _ = run(capsys, "lint", "--catalogue", str(repo))
     assert code == 0 and "finding(s)." in out
+
+
+# ---------------------------------------------------------------- the staff guide
+
+
+def test_guide_explains_every_validation_message() -> None:
+    """docs/catalogue.md quotes each real message from the broken fixtures, word for word."""
+    repo = Path(__file__).resolve().parent.parent
+    guide = (repo / "docs" / "catalogue.md").read_text(encoding="utf-8")
+    for expected in sorted((repo / "tests" / "fixtures" / "broken").glob("*/expected.txt")):
+        for line in expected.read_text(encoding="utf-8").splitlines():
+            assert line in guide, f"docs/catalogue.md does not explain: {line}"
+
+
+def test_guide_names_only_real_commands() -> None:
+    """Every `signpost NAME` in the guide is a command that exists."""
+    from bot.cli import COMMANDS
+
+    repo = Path(__file__).resolve().parent.parent
+    guide = (repo / "docs" / "catalogue.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"(?m)(?:^|`)signpost ([a-z]+)", guide))
+    assert {"validate", "lint", "explain", "replay", "schema", "export", "import"} <= named
+    assert named <= set(COMMANDS), named - set(COMMANDS)
