@@ -32,7 +32,7 @@ LONDON_AREAS = ("E", "EC", "N", "NW", "SE", "SW", "W", "WC", "IG", "RM", "EN", "
                 "TW", "KT", "SM", "CR", "BR", "DA")
 _AGE_RE = re.compile(
     r"\b(?:i am|im|i m|am|age|aged|just turned|turning)\s+(\d{1,2})\b"
-    r"|\b(\d{1,2})\s*(?:yo|y o|yrs? old|years? old|yrs|years of age)\b"
+    r"|\b(\d{1,2})\s*(?:yo|y o|yrs? olds?|years? olds?|yrs|years of age)\b"
 )
 _DISTRICT_RE = re.compile(r"\b([a-z]{1,2}\d[a-z\d]?)(?:\s*\d[a-z]{2})?\b")
 

@@ -145,9 +145,10 @@ def test_short_log_secret_refused(tmp_path: Path) -> None:
         load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "SIGNPOST_SECRET": "abc"}, cwd=tmp_path)
 
 
-def test_operator_docs_list_every_setting() -> None:
-    """docs/operator.md's settings table names every variable the code reads, and no other."""
-    doc = (REPO / "docs" / "operator.md").read_text()
+@pytest.mark.parametrize("page", ["docs/operator.md", "README.md"])
+def test_operator_docs_list_every_setting(page: str) -> None:
+    """The settings tables in the README and docs/operator.md name every variable the code reads."""
+    doc = (REPO / page).read_text()
     table = set(re.findall(r"^\| `([A-Z_]+)` \|", doc, flags=re.M))
     assert set(SETTINGS) <= table, set(SETTINGS) - table
     code = (REPO / "bot" / "config.py").read_text()

@@ -221,3 +221,10 @@ def test_engine_failure_log_has_no_message_text(engine: Engine,
         broken.respond("my secret words 07700 900123")
     assert "ValueError" in caplog.text and "engine failed on a message" in caplog.text
     assert "secret words" not in caplog.text and "07700" not in caplog.text
+
+
+def test_age_phrasings_are_understood(engine: Engine) -> None:
+    """'im 16', '16 yo', 'age 16', '16 year olds' all set the age to 16."""
+    for text in ("im 16 any football", "16 yo looking for a job", "age 16 any music",
+                 "anything for 16 year olds", "i'm 16", "16yo"):
+        assert engine.respond(text, now=NOW).state.age == 16, text
