@@ -1,6 +1,6 @@
 """rank(text, catalogue) -> list[Candidate]; pure, no I/O, deterministic.
 
-Each intent is scored from three kinds of evidence, all on 0-100:
+Each intent is scored from four kinds of evidence, all on 0-100:
 
 * char: rapidfuzz ratio between the message's sorted words and each example's sorted
   words (cheap, forgiving of word order and small spelling slips);
@@ -9,16 +9,23 @@ Each intent is scored from three kinds of evidence, all on 0-100:
   dominate and words every intent uses count for little;
 * cover: how much of the message's informative weight the intent's whole vocabulary
   (examples plus keywords) explains; this lets the engine answer phrasings that share
-  words with several examples but match none of them closely.
+  words with several examples but match none of them closely;
+* model: a linear classifier over words and word pairs (an averaged perceptron, trained
+  on the examples when the index is built; no neural network): it learns which words
+  separate intents that share vocabulary, which plain similarity cannot.
 
-Per intent we take the mean of the best two example scores (char and word blended) and
-mix in cover. Messages close to an intent's negative example are pushed down.
+Per intent we take the mean of the best `top_k` example scores (char and word blended)
+and mix in cover and model. Messages close to an intent's negative example are pushed
+down. Everything per message is a handful of numpy operations over all examples at once,
+so cost grows with the catalogue in C/numpy, not in Python loops.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -32,10 +39,15 @@ if TYPE_CHECKING:
 
 W_CHAR = 0.6  # share of example similarity that comes from characters (rest: words)
 W_COVER = 0.3  # share of the final score that comes from intent-level word cover
+W_MODEL = 0.3  # share of the final score that comes from the linear model
 TOP_K = 1  # example scores averaged per intent (the best k)
 COVER_SATURATION = 2  # a word seen in this many of an intent's examples counts fully
 EXACT_SCORE = 95.0  # floor for a message that equals an example once normalised
 NEGATIVE_CUTOFF = 88.0  # a message this close to a negative example is not that intent
+MODEL_EPOCHS = 12  # passes of the perceptron over the examples
+MODEL_SCALE = 2.0  # model evidence is 100 * tanh(raw / scale), clipped at 0
+MODEL_MAX_CELLS = 6_000_000  # weights kept at most (features x intents): bounds memory
+MODEL_SEED = 20240611  # shuffling order of the perceptron: fixed, so builds are repeatable
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +60,86 @@ class Candidate:
     char: float = 0.0
     word: float = 0.0
     cover: float = 0.0
+    model: float = 0.0
+    exact: bool = False  # the message equals one of the intent's examples (score floored)
+    negative: bool = False  # halved: close to one of the intent's negative examples
+
+
+@dataclass(slots=True)
+class Model:
+    """A linear classifier over word and word-pair features (see `train_model`)."""
+
+    features: dict[str, int]  # feature -> row of `weights`
+    weights: np.ndarray  # (rows, intents) float32
+    buckets: int  # rows; features beyond it share rows (hashing by id)
+
+    def scores(self, tokens: Sequence[str]) -> np.ndarray | None:
+        """Raw per-intent scores for a message's tokens, or None when nothing is known."""
+        feats = _features(tokens)
+        if not feats:
+            return None
+        ids = [self.features[f] for f in feats if f in self.features]
+        if not ids:
+            return None
+        rows = np.fromiter(ids, dtype=np.int64, count=len(ids)) % self.buckets
+        total: np.ndarray = self.weights[rows].sum(axis=0, dtype=np.float64)
+        return total / math.sqrt(len(feats))
+
+
+def _features(tokens: Sequence[str]) -> list[str]:
+    """Unique word and adjacent word-pair features, in first-seen order."""
+    out = dict.fromkeys(tokens)
+    out.update(dict.fromkeys(f"{a} {b}" for a, b in itertools.pairwise(tokens)))
+    return list(out)
+
+
+def train_model(rows: list[tuple[str, ...]], labels: np.ndarray, n_intents: int,
+                epochs: int = MODEL_EPOCHS, max_cells: int = MODEL_MAX_CELLS) -> Model | None:
+    """Averaged multi-class perceptron with a margin; deterministic for the same input.
+
+    Each pass visits the examples in a shuffled (seeded) order; when an example's own
+    intent does not beat the best other intent by a margin of 1, the example's features
+    move towards its intent and away from the other. The average of the weights over all
+    steps is kept, which generalises like a regularised linear classifier.
+    """
+    if n_intents < 2 or not rows:
+        return None
+    feats = [_features(r) for r in rows]
+    vocab: dict[str, int] = {}
+    for fs in feats:
+        for f in fs:
+            vocab.setdefault(f, len(vocab))
+    buckets = max(1, min(len(vocab), max_cells // n_intents))
+    x = [np.unique(np.array([vocab[f] % buckets for f in fs], dtype=np.int64)) for fs in feats]
+    scale = [1.0 / math.sqrt(len(fs)) if fs else 0.0 for fs in feats]
+    # Intent-major while training: an update touches one contiguous row per intent.
+    w = np.zeros((n_intents, buckets), dtype=np.float32)
+    acc = np.zeros_like(w)  # sum of step * update, for the average (Daume's trick)
+    rng = np.random.default_rng(MODEL_SEED)
+    step = 1
+    for _ in range(epochs):
+        updates = 0
+        for i in rng.permutation(len(rows)).tolist():
+            ids = x[i]
+            step += 1
+            if not len(ids):
+                continue
+            s = w[:, ids].sum(axis=1)
+            y = int(labels[i])
+            truth = s[y]
+            s[y] = -np.inf
+            p = int(s.argmax())
+            if (truth - s[p]) * scale[i] < 1.0:  # wrong, or right by too little
+                v = scale[i]
+                w[y, ids] += v
+                w[p, ids] -= v
+                acc[y, ids] += step * v
+                acc[p, ids] -= step * v
+                updates += 1
+        if not updates:
+            break
+    avg = np.ascontiguousarray((w - acc / step).T)
+    return Model(vocab, avg, buckets)
 
 
 @dataclass(slots=True)
@@ -66,9 +158,14 @@ class Index:
     intent_vocab: list[dict[str, float]]  # word -> 0..1 how typical it is of the intent
     negatives: dict[int, list[str]]  # intent number -> sorted normalised negatives
     default_idf: float
+    vocab_postings: dict[str, tuple[np.ndarray, np.ndarray]]  # word -> (intents, typicality)
+    name_rank: np.ndarray  # position of each intent id in sorted order (breaks ties)
+    model: Model | None = None
     w_char: float = W_CHAR
     w_cover: float = W_COVER
+    w_model: float = W_MODEL
     top_k: int = TOP_K
+    model_scale: float = MODEL_SCALE
 
     @classmethod
     def build(cls, cat: Catalogue) -> Index:
@@ -86,6 +183,14 @@ class Index:
         lexicon: dict[str, str] | None = None,
         keywords: dict[str, list[str]] | None = None,
         negatives: dict[str, list[str]] | None = None,
+        *,
+        w_char: float = W_CHAR,
+        w_cover: float = W_COVER,
+        w_model: float = W_MODEL,
+        top_k: int = TOP_K,
+        model_scale: float = MODEL_SCALE,
+        model_epochs: int = MODEL_EPOCHS,
+        model_max_cells: int = MODEL_MAX_CELLS,
     ) -> Index:
         """Build an index from plain example lists (also used by the benchmarks)."""
         lexicon = lexicon or {}
@@ -96,8 +201,8 @@ class Index:
         norm_keywords = {k: [plain.normalise(w) for w in v] for k, v in keywords.items()}
         vocab: set[str] = set()
         for lst in (*norm_examples.values(), *norm_keywords.values()):
-            for n in lst:
-                vocab.update(n.tokens)
+            for norm in lst:
+                vocab.update(norm.tokens)
         vocab.update(w for v in lexicon.values() for w in v.split())
         normaliser = Normaliser(lexicon=lexicon, vocabulary=frozenset(vocab))
         # Re-normalise with typo correction now that the vocabulary is known.
@@ -106,6 +211,8 @@ class Index:
         owner: list[int] = []
         starts: list[int] = []
         intent_vocab: list[dict[str, float]] = []
+        model_rows: list[tuple[str, ...]] = []
+        model_labels: list[int] = []
         for n, iid in enumerate(intent_ids):
             starts.append(len(rows))
             these = [normaliser.normalise(e) for e in examples[iid]]
@@ -115,14 +222,22 @@ class Index:
             for x in these:
                 for t in set(x.content):
                     counts[t] += 1
+                model_rows.append(x.tokens)
+                model_labels.append(n)
             for k in keywords.get(iid, []):
-                for t in normaliser.normalise(k).content:
+                kn = normaliser.normalise(k)
+                for t in kn.content:
                     counts[t] += COVER_SATURATION
+                model_rows.append(kn.tokens)
+                model_labels.append(n)
             intent_vocab.append({w: min(1.0, c / COVER_SATURATION) for w, c in counts.items()})
         df: dict[str, int] = defaultdict(int)
-        for words in intent_vocab:
-            for w in words:
+        by_word: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
+        for n, words in enumerate(intent_vocab):
+            for w, typical in words.items():
                 df[w] += 1
+                by_word[w][0].append(n)
+                by_word[w][1].append(typical)
         n_intents = max(len(intent_ids), 1)
         idf = {w: math.log(1 + n_intents / c) for w, c in df.items()}
         default_idf = math.log(1 + n_intents)
@@ -138,6 +253,10 @@ class Index:
             if negatives.get(iid):
                 neg[n] = [" ".join(sorted(normaliser.normalise(e).tokens))
                           for e in negatives[iid]]
+        model = None
+        if w_model > 0:
+            model = train_model(model_rows, np.array(model_labels, dtype=np.int64),
+                                len(intent_ids), model_epochs, model_max_cells)
         return cls(
             normaliser=normaliser,
             intent_ids=intent_ids,
@@ -151,21 +270,33 @@ class Index:
             intent_vocab=intent_vocab,
             negatives=neg,
             default_idf=default_idf,
+            vocab_postings={w: (np.array(a, dtype=np.int64), np.array(b, dtype=np.float64))
+                            for w, (a, b) in by_word.items()},
+            name_rank=np.argsort(np.argsort(np.array(intent_ids, dtype=object))),
+            model=model,
+            w_char=w_char,
+            w_cover=w_cover,
+            w_model=w_model if model is not None else 0.0,
+            top_k=top_k,
+            model_scale=model_scale,
         )
 
     # ------------------------------------------------------------ scoring
 
-    def rank(self, norm: Normalised, limit: int | None = None) -> list[Candidate]:
-        """Score every intent for an already-normalised message, best first."""
+    def scores(self, norm: Normalised) -> dict[str, np.ndarray] | None:
+        """Every evidence array for one message (intent-level and example-level)."""
         if not self.intent_ids:
-            return []
+            return None
         query = " ".join(sorted(norm.tokens))
-        content = set(norm.content)
         if not query:
-            return [Candidate(i, 0.0, "") for i in self.intent_ids][: limit or None]
+            return None
+        n_rows = len(self.sorted_text)
+        n_intents = len(self.intent_ids)
         char = process.cdist([query], self.sorted_text, scorer=fuzz.ratio, dtype=np.float32,
                              workers=1)[0].astype(np.float64)
-        overlap = np.zeros(len(self.sorted_text), dtype=np.float64)
+        content = sorted(set(norm.content))  # sorted: float sums in a fixed order
+        overlap = np.zeros(n_rows, dtype=np.float64)
+        known = np.zeros(n_intents, dtype=np.float64)
         q_weight = 0.0
         for w in content:
             weight = self.idf.get(w, self.default_idf)
@@ -173,42 +304,86 @@ class Index:
             rows = self.postings.get(w)
             if rows is not None:
                 overlap[rows] += weight
+            vocab = self.vocab_postings.get(w)
+            if vocab is not None:
+                known[vocab[0]] += weight * vocab[1]
         denom = q_weight + self.row_weight
         word = np.divide(200.0 * overlap, denom, out=np.zeros_like(overlap), where=denom > 0)
+        cover = 100.0 * known / q_weight if q_weight > 0 else known
         combined = self.w_char * char + (1 - self.w_char) * word
-        # Mean of the best two examples per intent.
-        ends = np.append(self.starts[1:], len(combined))
-        out: list[Candidate] = []
-        for n, iid in enumerate(self.intent_ids):
-            seg = combined[self.starts[n]: ends[n]]
-            k = min(self.top_k, len(seg))
-            if k > 1:
-                top = np.argpartition(seg, -k)[-k:]
-                best_local = int(top[np.argmax(seg[top])])
-                example_score = float(seg[top].mean())
-            else:
-                best_local = int(np.argmax(seg))
-                example_score = float(seg[best_local])
-            row = int(self.starts[n]) + best_local
-            cover = 0.0
-            if q_weight > 0:
-                vocab = self.intent_vocab[n]
-                known = sum(self.idf.get(w, self.default_idf) * vocab[w] for w in content
-                            if w in vocab)
-                cover = 100.0 * known / q_weight
-            score = (1 - self.w_cover) * example_score + self.w_cover * cover
-            if char[row] >= 100.0:
-                score = max(score, EXACT_SCORE)  # the message is one of the examples
-            if n in self.negatives:
-                hit = process.extractOne(query, self.negatives[n], scorer=fuzz.ratio,
-                                         score_cutoff=NEGATIVE_CUTOFF)
-                if hit is not None:
-                    score *= 0.5
-            out.append(Candidate(iid, round(min(score, 100.0), 2), self.examples[row],
-                                 round(float(char[row]), 2), round(float(word[row]), 2),
-                                 round(cover, 2)))
-        out.sort(key=lambda c: (-c.score, c.intent_id))
-        return out[:limit] if limit else out
+        best, best_row = _top_mean(combined, self.starts, self.owner, self.top_k)
+        model = np.zeros(n_intents, dtype=np.float64)
+        if self.model is not None and self.w_model > 0:
+            raw = self.model.scores(norm.tokens)
+            if raw is not None:
+                model = 100.0 * np.clip(np.tanh(raw / self.model_scale), 0.0, 1.0)
+        score = ((1 - self.w_cover - self.w_model) * best + self.w_cover * cover
+                 + self.w_model * model)
+        return {"score": score, "best_row": best_row, "char": char, "word": word,
+                "cover": cover, "model": model}
+
+    def rank(self, norm: Normalised, limit: int | None = None) -> list[Candidate]:
+        """Score every intent for an already-normalised message, best first."""
+        ev = self.scores(norm)
+        if ev is None:
+            return [Candidate(i, 0.0, "") for i in self.intent_ids][: limit or None]
+        score = ev["score"]
+        best_row = ev["best_row"]
+        char, word, cover, model = ev["char"], ev["word"], ev["cover"], ev["model"]
+        exact = char[best_row] >= 100.0
+        score = np.where(exact, np.maximum(score, EXACT_SCORE), score)
+        halved = np.zeros(len(score), dtype=bool)
+        if self.negatives:
+            query = " ".join(sorted(norm.tokens))
+            for n, negs in self.negatives.items():
+                if process.extractOne(query, negs, scorer=fuzz.ratio,
+                                      score_cutoff=NEGATIVE_CUTOFF) is not None:
+                    halved[n] = True
+            score = np.where(halved, score * 0.5, score)
+        score = np.round(np.minimum(score, 100.0), 2)
+        # Best first; ties by intent id so the order never depends on catalogue order.
+        order = np.lexsort((self.name_rank, -score))
+        if limit:
+            order = order[:limit]
+        rows = best_row[order]
+        # Whole columns to Python at once: per-element numpy access is what costs here.
+        return [
+            Candidate(self.intent_ids[n], sc, self.examples[r], ch, wo, co, mo, ex, ha)
+            for n, r, sc, ch, wo, co, mo, ex, ha in zip(
+                order.tolist(), rows.tolist(), score[order].tolist(),
+                np.round(char[rows], 2).tolist(), np.round(word[rows], 2).tolist(),
+                np.round(cover[order], 2).tolist(), np.round(model[order], 2).tolist(),
+                exact[order].tolist(), halved[order].tolist(), strict=True)
+        ]
+
+
+def _top_mean(values: np.ndarray, starts: np.ndarray, owner: np.ndarray,
+              k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per intent (contiguous rows from `starts`): mean of the best k values, best row."""
+    best = np.maximum.reduceat(values, starts)
+    best_row = _first_hit(values, best, owner)
+    if k <= 1:
+        return best, best_row
+    total = best.copy()
+    taken = np.ones(len(starts), dtype=np.int64)
+    rest = values.copy()
+    removed = best_row
+    for _ in range(k - 1):
+        rest[removed] = -np.inf
+        nxt = np.maximum.reduceat(rest, starts)
+        ok = np.isfinite(nxt)
+        total[ok] += nxt[ok]
+        taken[ok] += 1
+        removed = _first_hit(rest, nxt, owner)
+    return total / taken, best_row
+
+
+def _first_hit(values: np.ndarray, best: np.ndarray, owner: np.ndarray) -> np.ndarray:
+    """The first row of every intent whose value equals the intent's best (like argmax)."""
+    hit = np.flatnonzero(values == best[owner])
+    first = np.ones(len(hit), dtype=bool)
+    first[1:] = owner[hit[1:]] != owner[hit[:-1]]
+    return hit[first]
 
 
 def rank(text: str, cat: Catalogue, limit: int | None = None) -> list[Candidate]:
