@@ -47,6 +47,7 @@ NEGATIVE_CUTOFF = 88.0  # a message this close to a negative example is not that
 MODEL_EPOCHS = 12  # passes of the perceptron over the examples
 MODEL_SCALE = 2.0  # model evidence is 100 * tanh(raw / scale), clipped at 0
 MODEL_MAX_CELLS = 6_000_000  # weights kept at most (features x intents): bounds memory
+MODEL_MAX_STEPS = 200_000  # examples visited at most while training: bounds build time
 MODEL_SEED = 20240611  # shuffling order of the perceptron: fixed, so builds are repeatable
 
 
@@ -117,7 +118,8 @@ def train_model(rows: list[tuple[str, ...]], labels: np.ndarray, n_intents: int,
     acc = np.zeros_like(w)  # sum of step * update, for the average (Daume's trick)
     rng = np.random.default_rng(MODEL_SEED)
     step = 1
-    for _ in range(epochs):
+    # Big catalogues get fewer passes (at least one) so building stays quick.
+    for _ in range(max(1, min(epochs, MODEL_MAX_STEPS // len(rows)))):
         updates = 0
         for i in rng.permutation(len(rows)).tolist():
             ids = x[i]
