@@ -25,6 +25,8 @@ from bot.text import Normalised
 log = logging.getLogger(__name__)
 
 MAX_SERVICES = 3
+TALK_NOW_LOCAL = 1  # partnership services open now shown under "Talk to someone now"
+TALK_NOW_MAX = 4
 CALLBACK_VERSION = "1"
 
 # London postcode areas: an "e17" is a district, an "m8" is usually "mate".
@@ -174,9 +176,15 @@ class Engine:
         state = _remember_details(norm.text if norm else text.lower(), state, self.cat)
         if verdict.fired:
             assert verdict.intent is not None
-            answer = self._answer_rest(text, ranked, state, now)
             reply = self._safety_reply(verdict.intent, state, now, ranked, verdict)
-            return replace(reply, then=answer, state=answer.state if answer else reply.state)
+            try:
+                answer = self._answer_rest(text, reply.state, now)
+            except Exception as exc:  # the safety reply must go out whatever happens next
+                _log_failure("the rest of a safety message", exc)
+                answer = None
+            if answer is None:
+                return reply
+            return replace(reply, then=answer, state=replace(answer.state, last_intent=reply.intent))
         if self.cat is None:
             return replace(crash_reply(text, state), kind="error")
         choice = self._typed_choice(text, state)
@@ -203,21 +211,29 @@ class Engine:
         reply = self._intent_reply(top.intent_id, state, now)
         return replace(reply, score=top.score, alternatives=alts)
 
-    def _answer_rest(self, text: str, ranked: list[Candidate], state: ChatState,
-                     now: dt.datetime) -> Reply | None:
-        """After a safety reply, still answer a clear request in the same message."""
-        if self.cat is None:
+    def _answer_rest(self, text: str, state: ChatState, now: dt.datetime) -> Reply | None:
+        """After a safety reply, still answer a clear request in the same message.
+
+        The disclosure usually dominates the whole message, so each clause ("..., can u help
+        me find a job") is ranked on its own and the best signposting intent is answered.
+        """
+        if self.cat is None or self.index is None:
             return None
-        for c in ranked:
-            if c.intent_id in routes.SAFETY_INTENTS:
+        best: Candidate | None = None
+        for clause in _clauses(text):
+            norm = self.index.normaliser.normalise(clause)
+            if len(norm.content) < 1:
                 continue
-            intent = self.cat.intents.get(c.intent_id)
-            if (intent is not None and intent.kind == "signpost"
-                    and c.score >= self.cat.settings.match_threshold + 5):
-                reply = self._intent_reply(c.intent_id, state, now)
-                return replace(reply, score=c.score)
+            for c in self.index.rank(norm):
+                intent = self.cat.intents.get(c.intent_id)
+                if intent is None or intent.is_safety:
+                    continue
+                if intent.kind == "signpost" and (best is None or c.score > best.score):
+                    best = c
+                break  # only the clause's top non-safety intent counts
+        if best is None or best.score < self.cat.settings.match_threshold + 5:
             return None
-        return None
+        return replace(self._intent_reply(best.intent_id, state, now), score=best.score)
 
     def _typed_choice(self, text: str, state: ChatState) -> Button | None:
         t = text.strip().rstrip(".)")
@@ -269,6 +285,8 @@ class Engine:
         if more:
             buttons.append(Button("More like this", f"more:{intent_id}:{offset + MAX_SERVICES}"))
         text = intent.reply
+        if picks:
+            text = _personalise(text, state)
         if (intent.service_categories or intent.service_ids) and not picks:
             text = f"{text}\n\n{NO_SERVICES}"
             buttons.append(Button("Talk to a person", "human"))
@@ -352,9 +370,13 @@ class Engine:
         picks: list[ServicePick] = []
         if self.cat is not None:
             open_now = [s for s in self.cat.services.values()
-                        if s.talk_now and s.is_open(now) and s.suits_age(state.age)]
-            open_now.sort(key=lambda s: (s.open_24_7, s.sample is False, s.name))
-            picks = [ServicePick(s, True, None, "open now") for s in open_now]
+                        if s.talk_now and s.is_open(now) and s.suits_age(state.age)
+                        and s.serves_area(state.district)]
+            # A partnership worker open now first, then 24/7 lines in catalogue order.
+            local = [s for s in open_now if not s.open_24_7][:TALK_NOW_LOCAL]
+            always = [s for s in open_now if s.open_24_7]
+            chosen = (local + always)[:TALK_NOW_MAX]
+            picks = [ServicePick(s, True, None, "open now") for s in chosen]
         if not picks:
             lines.append(routes.HUMAN_LINE)
         lines.append(routes.EMERGENCY_LINE)
@@ -493,6 +515,21 @@ class Engine:
                      state=replace(state, choices=buttons))
 
 
+_ASK_DETAILS_RE = re.compile(r"\s*Tell me your age[^.?!]*[.?!]")
+
+
+def _personalise(text: str, state: ChatState) -> str:
+    """Once age or area is known, stop asking for it and say what the list is for."""
+    bits = []
+    if state.age is not None:
+        bits.append(f"age {state.age}")
+    if state.district:
+        bits.append(state.district)
+    if not bits:
+        return text
+    return _ASK_DETAILS_RE.sub("", text).rstrip() + f"\nPicked for {' in '.join(bits)}."
+
+
 def _dedupe(buttons: list[Button]) -> list[Button]:
     seen: set[str] = set()
     out = []
@@ -557,6 +594,18 @@ def _only_details(norm: Normalised | None) -> bool:
     rest = [t for t in norm.tokens if t not in _DETAIL_WORDS and not t.isdigit()
             and not re.fullmatch(r"[a-z]{1,2}\d[a-z\d]?", t)]
     return not rest
+
+
+_CLAUSE_RE = re.compile(
+    r"[.,;:!?\n]+|\b(?:and|but|also|plus|so|then|can you|can u|could you|could u|pls|please)\b",
+    re.IGNORECASE,
+)
+
+
+def _clauses(text: str) -> list[str]:
+    """The message split into clauses at punctuation and joining words."""
+    parts = [p.strip() for p in _CLAUSE_RE.split(text[:4096]) if p and p.strip()]
+    return [p for p in parts if len(p.split()) >= 2]
 
 
 def _log_failure(what: str, exc: BaseException) -> None:

@@ -55,8 +55,10 @@ def contact(svc: Service) -> str:
 
 
 def how_to_join(svc: Service) -> str:
-    return {"self": "just turn up or get in touch",
-            "professional": "ask a teacher, youth worker or social worker to refer you",
+    if svc.referral == "self":
+        return ("just turn up, or get in touch first" if svc.locations and svc.schedules
+                else "contact them directly")
+    return {"professional": "ask a teacher, youth worker or social worker to refer you",
             "both": "get in touch yourself, or ask a worker to refer you"}.get(svc.referral, "")
 
 

@@ -140,7 +140,8 @@ def test_talk_now_lists_only_routes_open_now(engine: Engine, shipped: Catalogue)
     assert r.services
     assert all(p.service.open_24_7 for p in r.services)
     evening = engine.act("talknow", now=NOW)
-    assert {p.service.id for p in evening.services} >= {p.service.id for p in r.services}
+    assert not evening.services[0].service.open_24_7
+    assert evening.services[0].service.is_open(NOW)
 
 
 def test_old_or_unknown_button_gets_the_menu(engine: Engine) -> None:
@@ -228,3 +229,19 @@ def test_age_phrasings_are_understood(engine: Engine) -> None:
     for text in ("im 16 any football", "16 yo looking for a job", "age 16 any music",
                  "anything for 16 year olds", "i'm 16", "16yo"):
         assert engine.respond(text, now=NOW).state.age == 16, text
+
+
+def test_known_details_replace_the_question_about_them(engine: Engine) -> None:
+    """Once age and area are known the reply stops asking for them and says who it's for."""
+    r = engine.respond("im 17 from e17 wanna do some boxing", now=NOW)
+    assert "Tell me your age" not in r.text
+    assert r.text.endswith("Picked for age 17 in E17.")
+
+
+def test_talk_now_is_short_and_never_lists_999_as_a_chat(engine: Engine) -> None:
+    """'Talk to someone now' lists at most four routes, one local worker first, no 999 card."""
+    r = engine.act("talknow", now=NOW)
+    ids = [p.service.id for p in r.services]
+    assert 1 <= len(ids) <= 4 and "emergency-999" not in ids
+    assert not r.services[0].service.open_24_7  # a partnership worker is open at 18:30
+    assert "999" in r.text
