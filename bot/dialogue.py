@@ -184,7 +184,8 @@ class Engine:
                 answer = None
             if answer is None:
                 return reply
-            return replace(reply, then=answer, state=replace(answer.state, last_intent=reply.intent))
+            state = replace(answer.state, last_intent=reply.intent)
+            return replace(reply, then=answer, state=state)
         if self.cat is None:
             return replace(crash_reply(text, state), kind="error")
         choice = self._typed_choice(text, state)
