@@ -25,8 +25,9 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -49,6 +50,7 @@ MODEL_SCALE = 2.0  # model evidence is 100 * tanh(raw / scale), clipped at 0
 MODEL_MAX_CELLS = 6_000_000  # weights kept at most (features x intents): bounds memory
 MODEL_MAX_STEPS = 200_000  # examples visited at most while training: bounds build time
 MODEL_SEED = 20240611  # shuffling order of the perceptron: fixed, so builds are repeatable
+RANK_CACHE_CANDIDATES = 20_000  # rankings remembered (repeat messages, clause re-ranks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +170,8 @@ class Index:
     w_model: float = W_MODEL
     top_k: int = TOP_K
     model_scale: float = MODEL_SCALE
+    _rank_cached: Callable[[tuple[str, ...], int | None], tuple[Candidate, ...]] | None = \
+        field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def build(cls, cat: Catalogue) -> Index:
@@ -287,16 +291,20 @@ class Index:
 
     def scores(self, norm: Normalised) -> dict[str, np.ndarray] | None:
         """Every evidence array for one message (intent-level and example-level)."""
+        return self._scores(norm.tokens)
+
+    def _scores(self, tokens: tuple[str, ...]) -> dict[str, np.ndarray] | None:
         if not self.intent_ids:
             return None
-        query = " ".join(sorted(norm.tokens))
+        query = " ".join(sorted(tokens))
         if not query:
             return None
         n_rows = len(self.sorted_text)
         n_intents = len(self.intent_ids)
         char = process.cdist([query], self.sorted_text, scorer=fuzz.ratio, dtype=np.float32,
                              workers=1)[0].astype(np.float64)
-        content = sorted(set(norm.content))  # sorted: float sums in a fixed order
+        # Sorted: float sums in a fixed order, whatever the hash seed.
+        content = sorted({t for t in tokens if t not in STOPWORDS})
         overlap = np.zeros(n_rows, dtype=np.float64)
         known = np.zeros(n_intents, dtype=np.float64)
         q_weight = 0.0
@@ -309,24 +317,36 @@ class Index:
             vocab = self.vocab_postings.get(w)
             if vocab is not None:
                 known[vocab[0]] += weight * vocab[1]
-        denom = q_weight + self.row_weight
-        word = np.divide(200.0 * overlap, denom, out=np.zeros_like(overlap), where=denom > 0)
-        cover = 100.0 * known / q_weight if q_weight > 0 else known
+        if q_weight > 0:
+            word = (200.0 * overlap) / (q_weight + self.row_weight)
+            cover = (100.0 / q_weight) * known
+        else:
+            word, cover = overlap, known  # all zeros
         combined = self.w_char * char + (1 - self.w_char) * word
         best, best_row = _top_mean(combined, self.starts, self.owner, self.top_k)
+        score = (1 - self.w_cover - self.w_model) * best + self.w_cover * cover
         model = np.zeros(n_intents, dtype=np.float64)
         if self.model is not None and self.w_model > 0:
-            raw = self.model.scores(norm.tokens)
+            raw = self.model.scores(tokens)
             if raw is not None:
                 model = 100.0 * np.clip(np.tanh(raw / self.model_scale), 0.0, 1.0)
-        score = ((1 - self.w_cover - self.w_model) * best + self.w_cover * cover
-                 + self.w_model * model)
+                score += self.w_model * model
         return {"score": score, "best_row": best_row, "char": char, "word": word,
                 "cover": cover, "model": model}
 
     def rank(self, norm: Normalised, limit: int | None = None) -> list[Candidate]:
         """Score every intent for an already-normalised message, best first."""
-        ev = self.scores(norm)
+        if self._rank_cached is None:  # first use: one cache per index
+            # Bounded by candidates kept, not messages: big catalogues keep fewer messages.
+            size = max(8, RANK_CACHE_CANDIDATES // max(1, len(self.intent_ids)))
+            self._rank_cached = lru_cache(maxsize=size)(self._rank)
+        return list(self._rank_cached(norm.tokens, limit))
+
+    def _rank(self, tokens: tuple[str, ...], limit: int | None) -> tuple[Candidate, ...]:
+        return tuple(self._rank_uncached(tokens, limit))
+
+    def _rank_uncached(self, tokens: tuple[str, ...], limit: int | None) -> list[Candidate]:
+        ev = self._scores(tokens)
         if ev is None:
             return [Candidate(i, 0.0, "") for i in self.intent_ids][: limit or None]
         score = ev["score"]
@@ -336,7 +356,7 @@ class Index:
         score = np.where(exact, np.maximum(score, EXACT_SCORE), score)
         halved = np.zeros(len(score), dtype=bool)
         if self.negatives:
-            query = " ".join(sorted(norm.tokens))
+            query = " ".join(sorted(tokens))
             for n, negs in self.negatives.items():
                 if process.extractOne(query, negs, scorer=fuzz.ratio,
                                       score_cutoff=NEGATIVE_CUTOFF) is not None:
@@ -353,7 +373,8 @@ class Index:
             Candidate(self.intent_ids[n], sc, self.examples[r], ch, wo, co, mo, ex, ha)
             for n, r, sc, ch, wo, co, mo, ex, ha in zip(
                 order.tolist(), rows.tolist(), score[order].tolist(),
-                np.round(char[rows], 2).tolist(), np.round(word[rows], 2).tolist(),
+                np.round(char[rows], 2).tolist(),
+                np.round(word[rows], 2).tolist(),
                 np.round(cover[order], 2).tolist(), np.round(model[order], 2).tolist(),
                 exact[order].tolist(), halved[order].tolist(), strict=True)
         ]
