@@ -250,3 +250,13 @@ def test_every_verdict_says_why(engine: Engine) -> None:
     assert verdict.reasons and all(r.startswith(tuple(SAFETY_INTENTS)) for r in verdict.reasons)
     assert Screen.build(None).screen("hello").reasons == ()
     assert floor_screen("theyre chasing me with a knife").intent == "emergency"
+
+
+def test_the_safeguarding_guide_quotes_the_replies_young_people_see(shipped: Catalogue) -> None:
+    """docs/safeguarding.md quotes every safety reply word for word, so it never falls behind."""
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "safeguarding.md").read_text()
+    quoted = {line[2:].strip() for line in guide.splitlines() if line.startswith("> ")}
+    for sid in SAFETY_INTENTS:
+        missing = [line for line in shipped.intents[sid].reply.splitlines()
+                   if line.strip() and line.strip() not in quoted]
+        assert missing == [], f"docs/safeguarding.md does not quote the {sid} reply: {missing}"
