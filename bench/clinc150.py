@@ -127,7 +127,7 @@ def run(data_path: Path, oos_target: float, weights: dict[str, Any]) -> dict[str
         "intents": len(index.intent_ids),
         "weights": {"w_char": index.w_char, "w_cover": index.w_cover,
                     "w_model": index.w_model, "top_k": index.top_k,
-                    "model_scale": index.model_scale},
+                    "model_scale": index.model_scale, "max_ranked": index.max_ranked},
         "build_seconds": round(build, 2),
         "oos_target": oos_target,
         "threshold": round(threshold, 3),

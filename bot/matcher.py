@@ -50,6 +50,7 @@ MODEL_SCALE = 2.0  # model evidence is 100 * tanh(raw / scale), clipped at 0
 MODEL_MAX_CELLS = 6_000_000  # weights kept at most (features x intents): bounds memory
 MODEL_MAX_STEPS = 200_000  # examples visited at most while training: bounds build time
 MODEL_SEED = 20240611  # shuffling order of the perceptron: fixed, so builds are repeatable
+MAX_RANKED = 64  # intents scored in full and returned (plus pinned ones); see Index.rank
 RANK_CACHE_CANDIDATES = 20_000  # rankings remembered (repeat messages, clause re-ranks)
 
 
@@ -164,12 +165,15 @@ class Index:
     default_idf: float
     vocab_postings: dict[str, tuple[np.ndarray, np.ndarray]]  # word -> (intents, typicality)
     name_rank: np.ndarray  # position of each intent id in sorted order (breaks ties)
+    pinned: np.ndarray  # bool per intent: always scored in full and returned (safety)
+    sorted_rows: np.ndarray  # sorted_text as an object array, to pick rows quickly
     model: Model | None = None
     w_char: float = W_CHAR
     w_cover: float = W_COVER
     w_model: float = W_MODEL
     top_k: int = TOP_K
     model_scale: float = MODEL_SCALE
+    max_ranked: int = MAX_RANKED
     _rank_cached: Callable[[tuple[str, ...], int | None], tuple[Candidate, ...]] | None = \
         field(default=None, init=False, repr=False, compare=False)
 
@@ -180,6 +184,7 @@ class Index:
             lexicon=cat.lexicon,
             keywords={i.id: list(i.keywords) for i in cat.intents.values()},
             negatives={i.id: list(i.negative_examples) for i in cat.intents.values()},
+            pinned=[i.id for i in cat.intents.values() if i.is_safety],
         )
 
     @classmethod
@@ -197,6 +202,8 @@ class Index:
         model_scale: float = MODEL_SCALE,
         model_epochs: int = MODEL_EPOCHS,
         model_max_cells: int = MODEL_MAX_CELLS,
+        max_ranked: int = MAX_RANKED,
+        pinned: Sequence[str] = (),
     ) -> Index:
         """Build an index from plain example lists (also used by the benchmarks)."""
         lexicon = lexicon or {}
@@ -259,6 +266,7 @@ class Index:
             if negatives.get(iid):
                 neg[n] = [" ".join(sorted(normaliser.normalise(e).tokens))
                           for e in negatives[iid]]
+        sorted_text = [" ".join(sorted(x.tokens)) for x in rows]
         model = None
         if w_model > 0:
             model = train_model(model_rows, np.array(model_labels, dtype=np.int64),
@@ -269,7 +277,8 @@ class Index:
             starts=np.array(starts, dtype=np.int64),
             owner=np.array(owner, dtype=np.int64),
             examples=[e for iid in intent_ids for e in examples[iid]],
-            sorted_text=[" ".join(sorted(x.tokens)) for x in rows],
+            sorted_text=sorted_text,
+            sorted_rows=np.array(sorted_text, dtype=object),
             row_weight=np.array(weights, dtype=np.float64),
             postings={w: np.array(v, dtype=np.int64) for w, v in post.items()},
             idf=idf,
@@ -279,6 +288,8 @@ class Index:
             vocab_postings={w: (np.array(a, dtype=np.int64), np.array(b, dtype=np.float64))
                             for w, (a, b) in by_word.items()},
             name_rank=np.argsort(np.argsort(np.array(intent_ids, dtype=object))),
+            pinned=np.array([i in set(pinned) for i in intent_ids], dtype=bool),
+            max_ranked=max_ranked,
             model=model,
             w_char=w_char,
             w_cover=w_cover,
@@ -301,8 +312,6 @@ class Index:
             return None
         n_rows = len(self.sorted_text)
         n_intents = len(self.intent_ids)
-        char = process.cdist([query], self.sorted_text, scorer=fuzz.ratio, dtype=np.float32,
-                             workers=1)[0].astype(np.float64)
         # Sorted: float sums in a fixed order, whatever the hash seed.
         content = sorted({t for t in tokens if t not in STOPWORDS})
         overlap = np.zeros(n_rows, dtype=np.float64)
@@ -322,17 +331,36 @@ class Index:
             cover = (100.0 / q_weight) * known
         else:
             word, cover = overlap, known  # all zeros
-        combined = self.w_char * char + (1 - self.w_char) * word
-        best, best_row = _top_mean(combined, self.starts, self.owner, self.top_k)
-        score = (1 - self.w_cover - self.w_model) * best + self.w_cover * cover
+        w_best = 1 - self.w_cover - self.w_model
+        score = self.w_cover * cover
         model = np.zeros(n_intents, dtype=np.float64)
         if self.model is not None and self.w_model > 0:
             raw = self.model.scores(tokens)
             if raw is not None:
                 model = 100.0 * np.clip(np.tanh(raw / self.model_scale), 0.0, 1.0)
                 score += self.w_model * model
+        full = np.ones(n_intents, dtype=bool)
+        if n_intents > self.max_ranked:
+            # Characters are the costly evidence, so in a big catalogue only the intents
+            # that words, cover and the model rate highest (plus pinned ones) get it, and
+            # only they are ranked: cost stops growing with the number of intents.
+            floor = score + w_best * (1 - self.w_char) * np.maximum.reduceat(word, self.starts)
+            order = np.lexsort((self.name_rank, -floor))[: self.max_ranked]
+            full = self.pinned.copy()
+            full[order] = True
+            rows = np.flatnonzero(full[self.owner])
+            char = np.zeros(n_rows, dtype=np.float64)
+            if len(rows):
+                char[rows] = process.cdist([query], self.sorted_rows[rows], scorer=fuzz.ratio,
+                                           dtype=np.float32, workers=1)[0]
+        else:
+            char = process.cdist([query], self.sorted_text, scorer=fuzz.ratio,
+                                 dtype=np.float32, workers=1)[0].astype(np.float64)
+        combined = self.w_char * char + (1 - self.w_char) * word
+        best, best_row = _top_mean(combined, self.starts, self.owner, self.top_k)
+        score += w_best * best
         return {"score": score, "best_row": best_row, "char": char, "word": word,
-                "cover": cover, "model": model}
+                "cover": cover, "model": model, "full": full}
 
     def rank(self, norm: Normalised, limit: int | None = None) -> list[Candidate]:
         """Score every intent for an already-normalised message, best first."""
@@ -348,7 +376,9 @@ class Index:
     def _rank_uncached(self, tokens: tuple[str, ...], limit: int | None) -> list[Candidate]:
         ev = self._scores(tokens)
         if ev is None:
-            return [Candidate(i, 0.0, "") for i in self.intent_ids][: limit or None]
+            shown = [i for n, i in enumerate(self.intent_ids)
+                     if n < self.max_ranked or self.pinned[n]]
+            return [Candidate(i, 0.0, "") for i in shown][: limit or None]
         score = ev["score"]
         best_row = ev["best_row"]
         char, word, cover, model = ev["char"], ev["word"], ev["cover"], ev["model"]
@@ -365,6 +395,7 @@ class Index:
         score = np.round(np.minimum(score, 100.0), 2)
         # Best first; ties by intent id so the order never depends on catalogue order.
         order = np.lexsort((self.name_rank, -score))
+        order = order[ev["full"][order]]  # intents scored in full only
         if limit:
             order = order[:limit]
         rows = best_row[order]
