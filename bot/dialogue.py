@@ -139,7 +139,7 @@ class Engine:
             return self._respond(text, state, now or london_now())
         except Exception as exc:
             _log_failure("a message", exc)
-            return crash_reply(text, state)
+            return self._crash(text, state)
 
     def act(self, action: str, state: ChatState | None = None,
             now: dt.datetime | None = None) -> Reply:
@@ -168,8 +168,22 @@ class Engine:
         if self.index is None:
             return None, [], self.screen_.screen(text)
         norm = self.index.normaliser.normalise(text)
-        ranked = self.index.rank(norm)
+        try:
+            ranked = self.index.rank(norm)
+        except Exception as exc:  # the screen's rules must still run without the matcher
+            _log_failure("matching", exc)
+            ranked = []
         return norm, ranked, self.screen_.screen(text, norm, ranked)
+
+    def _crash(self, text: str, state: ChatState) -> Reply:
+        """After a failure: the catalogue's safety reply if its rules fire, else the floor's."""
+        try:
+            verdict = self.screen_.screen(text) if text else SafetyVerdict(None)
+            if verdict.intent is not None:
+                return self._safety_reply(verdict.intent, state, london_now())
+        except Exception as exc:
+            _log_failure("the safety reply after a failure", exc)
+        return crash_reply(text, state)
 
     def _respond(self, text: str, state: ChatState, now: dt.datetime) -> Reply:
         norm, ranked, verdict = self.analyse(text)

@@ -245,3 +245,19 @@ def test_talk_now_is_short_and_never_lists_999_as_a_chat(engine: Engine) -> None
     assert 1 <= len(ids) <= 4 and "emergency-999" not in ids
     assert not r.services[0].service.open_24_7  # a partnership worker is open at 18:30
     assert "999" in r.text
+
+
+def test_matcher_failure_keeps_the_catalogue_safety_rules(engine: Engine) -> None:
+    """If ranking crashes, catalogue rules still pick the safety reply, with its services."""
+    broken = Engine(engine.cat)
+
+    class BrokenIndex:
+        normaliser = engine.index.normaliser  # type: ignore[union-attr]
+
+        def rank(self, *_a: object) -> None:
+            raise RuntimeError("simulated failure")
+
+    broken.index = BrokenIndex()  # type: ignore[assignment]
+    r = broken.respond("they said i owe them so now i gotta do runs for them", now=NOW)
+    assert r.kind == "safety" and r.safety == "exploitation"
+    assert "0800 1111" in r.text and r.services
