@@ -339,26 +339,38 @@ class Index:
             if raw is not None:
                 model = 100.0 * np.clip(np.tanh(raw / self.model_scale), 0.0, 1.0)
                 score += self.w_model * model
-        full = np.ones(n_intents, dtype=bool)
-        if n_intents > self.max_ranked:
+        if n_intents <= self.max_ranked:
+            char = process.cdist([query], self.sorted_text, scorer=fuzz.ratio,
+                                 dtype=np.float32, workers=1)[0].astype(np.float64)
+            combined = self.w_char * char + (1 - self.w_char) * word
+            best, best_row = _top_mean(combined, self.starts, self.owner, self.top_k)
+            score += w_best * best
+            full = np.ones(n_intents, dtype=bool)
+        else:
             # Characters are the costly evidence, so in a big catalogue only the intents
             # that words, cover and the model rate highest (plus pinned ones) get it, and
             # only they are ranked: cost stops growing with the number of intents.
-            floor = score + w_best * (1 - self.w_char) * np.maximum.reduceat(word, self.starts)
-            order = np.lexsort((self.name_rank, -floor))[: self.max_ranked]
+            touched = np.flatnonzero(overlap)
+            top_word = np.zeros(n_intents, dtype=np.float64)
+            np.maximum.at(top_word, self.owner[touched], word[touched])
+            floor = score + w_best * (1 - self.w_char) * top_word
             full = self.pinned.copy()
-            full[order] = True
-            rows = np.flatnonzero(full[self.owner])
+            full[np.lexsort((self.name_rank, -floor))[: self.max_ranked]] = True
+            kept = np.flatnonzero(full)
+            ends = np.append(self.starts[1:], n_rows)
+            size = ends[kept] - self.starts[kept]
+            sub_starts = np.cumsum(size) - size
+            rows = np.repeat(self.starts[kept] - sub_starts, size) + np.arange(size.sum())
+            sub_char = process.cdist([query], self.sorted_rows[rows], scorer=fuzz.ratio,
+                                     dtype=np.float32, workers=1)[0].astype(np.float64)
+            sub_best, sub_row = _top_mean(
+                self.w_char * sub_char + (1 - self.w_char) * word[rows], sub_starts,
+                np.repeat(np.arange(len(kept)), size), self.top_k)
+            score[kept] += w_best * sub_best
+            best_row = self.starts.copy()  # unranked intents: any row will do
+            best_row[kept] = rows[sub_row]
             char = np.zeros(n_rows, dtype=np.float64)
-            if len(rows):
-                char[rows] = process.cdist([query], self.sorted_rows[rows], scorer=fuzz.ratio,
-                                           dtype=np.float32, workers=1)[0]
-        else:
-            char = process.cdist([query], self.sorted_text, scorer=fuzz.ratio,
-                                 dtype=np.float32, workers=1)[0].astype(np.float64)
-        combined = self.w_char * char + (1 - self.w_char) * word
-        best, best_row = _top_mean(combined, self.starts, self.owner, self.top_k)
-        score += w_best * best
+            char[rows] = sub_char
         return {"score": score, "best_row": best_row, "char": char, "word": word,
                 "cover": cover, "model": model, "full": full}
 
@@ -376,26 +388,25 @@ class Index:
     def _rank_uncached(self, tokens: tuple[str, ...], limit: int | None) -> list[Candidate]:
         ev = self._scores(tokens)
         if ev is None:
-            shown = [i for n, i in enumerate(self.intent_ids)
-                     if n < self.max_ranked or self.pinned[n]]
-            return [Candidate(i, 0.0, "") for i in shown][: limit or None]
-        score = ev["score"]
+            return [Candidate(i, 0.0, "") for n, i in enumerate(self.intent_ids)
+                    if n < self.max_ranked or self.pinned[n]][: limit or None]
+        full = ev["full"]
+        shown = np.flatnonzero(full)  # intents scored in full: the only ones ranked
         best_row = ev["best_row"]
         char, word, cover, model = ev["char"], ev["word"], ev["cover"], ev["model"]
         exact = char[best_row] >= 100.0
-        score = np.where(exact, np.maximum(score, EXACT_SCORE), score)
+        score = np.where(exact, np.maximum(ev["score"], EXACT_SCORE), ev["score"])
         halved = np.zeros(len(score), dtype=bool)
         if self.negatives:
             query = " ".join(sorted(tokens))
             for n, negs in self.negatives.items():
-                if process.extractOne(query, negs, scorer=fuzz.ratio,
-                                      score_cutoff=NEGATIVE_CUTOFF) is not None:
+                if full[n] and process.extractOne(query, negs, scorer=fuzz.ratio,
+                                                  score_cutoff=NEGATIVE_CUTOFF) is not None:
                     halved[n] = True
             score = np.where(halved, score * 0.5, score)
         score = np.round(np.minimum(score, 100.0), 2)
         # Best first; ties by intent id so the order never depends on catalogue order.
-        order = np.lexsort((self.name_rank, -score))
-        order = order[ev["full"][order]]  # intents scored in full only
+        order = shown[np.lexsort((self.name_rank[shown], -score[shown]))]
         if limit:
             order = order[:limit]
         rows = best_row[order]
