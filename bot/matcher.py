@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.text import STOPWORDS, Normalised, Normaliser
+
+_STRETCH_RE = re.compile(r"(\w)\1{2,}")  # as bot.text: a letter three or more times
 
 if TYPE_CHECKING:
     from bot.catalogue import Catalogue
@@ -97,6 +100,17 @@ def _features(tokens: Sequence[str]) -> list[str]:
     return list(out)
 
 
+def _again(normaliser: Normaliser, text: str, plain: Normalised) -> Normalised:
+    """`text` normalised with the catalogue's vocabulary, reusing `plain` where it can.
+
+    The vocabulary holds every word of `plain`, so typo correction never fires on it; only
+    stretched letters ("sooo") are resolved differently once the vocabulary is known.
+    """
+    if any(_STRETCH_RE.search(before) for before, _ in plain.changes):
+        return normaliser.normalise(text)
+    return plain
+
+
 def train_model(rows: list[tuple[str, ...]], labels: np.ndarray, n_intents: int,
                 epochs: int = MODEL_EPOCHS, max_cells: int = MODEL_MAX_CELLS) -> Model | None:
     """Averaged multi-class perceptron with a margin; deterministic for the same input.
@@ -116,8 +130,8 @@ def train_model(rows: list[tuple[str, ...]], labels: np.ndarray, n_intents: int,
     buckets = max(1, min(len(vocab), max_cells // n_intents))
     x = [np.unique(np.array([vocab[f] % buckets for f in fs], dtype=np.int64)) for fs in feats]
     scale = [1.0 / math.sqrt(len(fs)) if fs else 0.0 for fs in feats]
-    # Intent-major while training: an update touches one contiguous row per intent.
-    w = np.zeros((n_intents, buckets), dtype=np.float32)
+    # Feature-major, as when scoring: a step reads a few whole rows (one per feature).
+    w = np.zeros((buckets, n_intents), dtype=np.float32)
     acc = np.zeros_like(w)  # sum of step * update, for the average (Daume's trick)
     rng = np.random.default_rng(MODEL_SEED)
     step = 1
@@ -129,21 +143,21 @@ def train_model(rows: list[tuple[str, ...]], labels: np.ndarray, n_intents: int,
             step += 1
             if not len(ids):
                 continue
-            s = w[:, ids].sum(axis=1)
+            s = w[ids].sum(axis=0)
             y = int(labels[i])
             truth = s[y]
             s[y] = -np.inf
             p = int(s.argmax())
             if (truth - s[p]) * scale[i] < 1.0:  # wrong, or right by too little
                 v = scale[i]
-                w[y, ids] += v
-                w[p, ids] -= v
-                acc[y, ids] += step * v
-                acc[p, ids] -= step * v
+                w[ids, y] += v
+                w[ids, p] -= v
+                acc[ids, y] += step * v
+                acc[ids, p] -= step * v
                 updates += 1
         if not updates:
             break
-    avg = np.ascontiguousarray((w - acc / step).T)
+    avg = w - acc / step
     return Model(vocab, avg, buckets)
 
 
@@ -228,7 +242,8 @@ class Index:
         model_labels: list[int] = []
         for n, iid in enumerate(intent_ids):
             starts.append(len(rows))
-            these = [normaliser.normalise(e) for e in examples[iid]]
+            these = [_again(normaliser, e, x) for e, x in zip(examples[iid], norm_examples[iid],
+                                                              strict=True)]
             rows.extend(these)
             owner.extend([n] * len(these))
             counts: dict[str, int] = defaultdict(int)
