@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import REPO, ms, save, table
+from bench.common import REPO, ms, save, table, timed
 
 PASSES = 3
 PLOT = REPO / "docs" / "latency.png"
@@ -85,6 +85,16 @@ def child(root: Path, factor: int) -> dict[str, Any]:
             s = time.perf_counter()
             engine.respond(t, now=now)
             times.append(time.perf_counter() - s)
+    stages = {}
+    norms = [index.normaliser.normalise(t) for t in texts]
+    ranked = [index._rank_uncached(n.tokens, None) for n in norms]
+    for name, fn in (
+        ("normalise", lambda k: index.normaliser.normalise(texts[k])),
+        ("match", lambda k: index._rank_uncached(norms[k].tokens, None)),
+        ("safety_screen", lambda k: engine.screen_.screen(texts[k], norms[k], ranked[k])),
+    ):
+        _, secs = timed(fn, list(range(len(texts))))
+        stages[name] = ms(secs)
     import psutil
 
     return {
@@ -99,6 +109,7 @@ def child(root: Path, factor: int) -> dict[str, Any]:
         "messages": len(texts),
         "timed_answers": len(times),
         **ms(np.array(times)),
+        "stages": stages,
         "rss_mb": round(psutil.Process().memory_info().rss / 2**20, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
@@ -188,9 +199,13 @@ def report(r: dict[str, Any]) -> str:
              s["load_validate_seconds"], s["index_seconds"], s["median_ms"], s["p99_ms"],
              s["peak_rss_mb"]] for s in r["sizes"]]
     c = r.get("cold_start")
+    parts = [[f"x{s['factor']}", name, v["median_ms"], v["p99_ms"]] for s in r["sizes"]
+             for name, v in s["stages"].items()]
     lines = [table(["size", "intents", "examples", "services", "load+validate s", "index s",
                     "median ms", "p99 ms", "peak RSS MB"], rows), "",
-             r["growth"]["median"], r["growth"]["p99"]]
+             r["growth"]["median"], r["growth"]["p99"], "",
+             "stages on their own (same messages, one pass):",
+             table(["size", "stage", "median ms", "p99 ms"], parts), ""]
     if c:
         lines.append(f"cold start (new process: import, load, validate, index, answer one "
                      f"message): median {c['median_s']:.2f} s over {c['runs']} runs "
