@@ -106,6 +106,7 @@ class Timings:
     counts: dict[int, int] = field(default_factory=dict)
     waiters: dict[int, tuple[int, asyncio.Future[float]]] = field(default_factory=dict)
     first_reply: dict[int, float] = field(default_factory=dict)
+    calibrations: list[int] = field(default_factory=list)  # chat id ranges used so far
 
 
 def timed_fake() -> Any:
@@ -227,19 +228,20 @@ async def calibrate(fake: Any, bot: Bot, sample: list[str]) -> dict[str, int]:
     import httpx
 
     parts: dict[str, int] = {}
+    base = USER_BASE - 1 - 1000 * len(fake.timings.calibrations)
+    fake.timings.calibrations.append(base)
     async with httpx.AsyncClient() as client:
         for n, text in enumerate(sample):
-            chat = USER_BASE - 1 - n
-            await say(fake, bot, client, fake.user(chat, "Cal", None), text)
+            await say(fake, bot, client, fake.user(base - n, "Cal", None), text)
         for n in range(len(sample)):
-            await wait_count(fake, USER_BASE - 1 - n, 1, timeout=30)
+            await wait_count(fake, base - n, 1, timeout=30)
         # Then until no further part arrives for a whole second.
         seen = -1
         while seen != sum(fake.timings.counts.values()):
             seen = sum(fake.timings.counts.values())
             await asyncio.sleep(1.0)
     for n, text in enumerate(sample):
-        parts[text] = fake.timings.counts.get(USER_BASE - 1 - n, 0)
+        parts[text] = fake.timings.counts.get(base - n, 0)
     return {t: c for t, c in parts.items() if c >= 1}
 
 
@@ -308,7 +310,7 @@ async def cold_start(fake: Any, data_root: Path, runs: int) -> dict[str, Any]:
     """`signpost run` from a new process to the first answered message, via the fake."""
     times = []
     for n in range(runs):
-        user = fake.user(USER_BASE - 10_000 - n, "Cold", None)
+        user = fake.user(USER_BASE - 900_000 - n, "Cold", None)
         fake.say(user, "any boxing near me")  # waiting in getUpdates before the bot starts
         env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNPOST_")}
         env.update(TELEGRAM_BOT_TOKEN=TOKEN, SIGNPOST_BOT_API_URL=fake.base_url,

@@ -78,13 +78,13 @@ def child(root: Path, factor: int) -> dict[str, Any]:
     now = dt.datetime(2026, 11, 25, 18, 30, tzinfo=dt.UTC)
     for t in texts[:30]:
         engine.respond(t, now=now)
-    times: list[float] = []
-    for _ in range(PASSES):
+    times = np.empty((PASSES, len(texts)))
+    for p in range(PASSES):
         index._rank_cached = None  # every pass matches every message afresh
-        for t in texts:
+        for n, t in enumerate(texts):
             s = time.perf_counter()
             engine.respond(t, now=now)
-            times.append(time.perf_counter() - s)
+            times[p, n] = time.perf_counter() - s
     stages = {}
     norms = [index.normaliser.normalise(t) for t in texts]
     ranked = [index._rank_uncached(n.tokens, None) for n in norms]
@@ -107,8 +107,10 @@ def child(root: Path, factor: int) -> dict[str, Any]:
         "index_seconds": round(built, 3),
         "screen_build_seconds": round(screen, 3),
         "messages": len(texts),
-        "timed_answers": len(times),
-        **ms(np.array(times)),
+        "timed_answers": times.size,
+        **ms(times.ravel()),
+        # Each message's fastest pass: what it costs when other work leaves the core alone.
+        "best_of_passes": ms(times.min(axis=0)),
         "stages": stages,
         "rss_mb": round(psutil.Process().memory_info().rss / 2**20, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
@@ -172,8 +174,12 @@ def plot(sizes: list[dict[str, Any]], path: Path) -> None:
 
     ex = [s["examples"] for s in sizes]
     fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
-    ax.plot(ex, [s["median_ms"] for s in sizes], "o-", label="median")
-    ax.plot(ex, [s["p99_ms"] for s in sizes], "s--", label="p99")
+    ax.plot(ex, [s["median_ms"] for s in sizes], "o-", color="C0", label="median")
+    ax.plot(ex, [s["p99_ms"] for s in sizes], "s--", color="C1", label="p99")
+    ax.plot(ex, [s["best_of_passes"]["median_ms"] for s in sizes], "o:", color="C0",
+            alpha=0.5, label="median, best of 3 passes")
+    ax.plot(ex, [s["best_of_passes"]["p99_ms"] for s in sizes], "s:", color="C1",
+            alpha=0.5, label="p99, best of 3 passes")
     for s in sizes:
         ax.annotate(f"x{s['factor']}: {s['intents']} intents", (s["examples"], s["p99_ms"]),
                     textcoords="offset points", xytext=(4, 6), fontsize=8)
@@ -182,12 +188,13 @@ def plot(sizes: list[dict[str, Any]], path: Path) -> None:
     ax.axhline(10, color="grey", lw=0.8, ls=":")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.set_xlim(min(ex) / 1.6, max(ex) * 4)
     ax.set_xlabel("catalogue examples (log)")
     ax.set_ylabel("whole-engine latency per message, ms (log)")
     ax.set_title("Signpost: latency against catalogue size\n(targets: median 1 ms, p99 3 ms "
                  "shipped; p99 10 ms at 100x)", fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
+    ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
@@ -197,12 +204,14 @@ def plot(sizes: list[dict[str, Any]], path: Path) -> None:
 def report(r: dict[str, Any]) -> str:
     rows = [[f"x{s['factor']}", s["intents"], s["examples"], s["services"],
              s["load_validate_seconds"], s["index_seconds"], s["median_ms"], s["p99_ms"],
+             f"{s['best_of_passes']['median_ms']:.3f} / {s['best_of_passes']['p99_ms']:.3f}",
              s["peak_rss_mb"]] for s in r["sizes"]]
     c = r.get("cold_start")
     parts = [[f"x{s['factor']}", name, v["median_ms"], v["p99_ms"]] for s in r["sizes"]
              for name, v in s["stages"].items()]
     lines = [table(["size", "intents", "examples", "services", "load+validate s", "index s",
-                    "median ms", "p99 ms", "peak RSS MB"], rows), "",
+                    "median ms", "p99 ms", "best of 3: median / p99", "peak RSS MB"], rows),
+             "",
              r["growth"]["median"], r["growth"]["p99"], "",
              "stages on their own (same messages, one pass):",
              table(["size", "stage", "median ms", "p99 ms"], parts), ""]
