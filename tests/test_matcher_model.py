@@ -32,6 +32,7 @@ def test_model_separates_intents_that_share_words() -> None:
         assert (a.intent_id, b.intent_id) == ("balance", "transfer")
         return a.score - b.score
 
+    # 4 points is the shipped ambiguity margin: without the model the bot would have to ask.
     assert gap(Index.from_examples(EXAMPLES)) > 4 > gap(Index.from_examples(EXAMPLES,
                                                                              w_model=0))
 
