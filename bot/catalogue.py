@@ -216,7 +216,24 @@ class Catalogue:
         return i.title if i else routes.SAFETY_TITLES.get(intent_id, intent_id)
 
     def services_in(self, cat_id: str) -> list[Service]:
-        return [s for s in self.services.values() if cat_id in s.categories]
+        """Services in a category, in catalogue order (worked out once per catalogue)."""
+        by_cat: dict[str, list[Service]] | None = self.__dict__.get("_by_category")
+        if by_cat is None:
+            by_cat = {}
+            for s in self.services.values():
+                for c in s.categories:
+                    by_cat.setdefault(c, []).append(s)
+            object.__setattr__(self, "_by_category", by_cat)
+        return list(by_cat.get(cat_id, ()))
+
+    @property
+    def areas(self) -> frozenset[str]:
+        """Every postcode district a service names (worked out once per catalogue)."""
+        cached: frozenset[str] | None = self.__dict__.get("_areas")
+        if cached is None:
+            cached = frozenset(a for s in self.services.values() for a in s.areas)
+            object.__setattr__(self, "_areas", cached)
+        return cached
 
     @property
     def index(self) -> Any:

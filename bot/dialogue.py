@@ -583,7 +583,7 @@ def _remember_details(text: str, state: ChatState, cat: Catalogue | None) -> Cha
         if 8 <= value <= 30:
             age = value
     district = state.district
-    known = {a for s in cat.services.values() for a in s.areas} if cat else set()
+    known = cat.areas if cat else frozenset()
     for m2 in _DISTRICT_RE.finditer(text):
         cand = m2.group(1).upper()
         letters = re.match(r"[A-Z]+", cand)
