@@ -25,6 +25,7 @@ from bot.text import Normalised
 log = logging.getLogger(__name__)
 
 MAX_SERVICES = 3
+MAX_CLAUSES = 4  # clauses of a disclosure ranked on their own to find a request in it
 TALK_NOW_LOCAL = 1  # partnership services open now shown under "Talk to someone now"
 TALK_NOW_MAX = 4
 CALLBACK_VERSION = "1"
@@ -192,7 +193,7 @@ class Engine:
             assert verdict.intent is not None
             reply = self._safety_reply(verdict.intent, state, now, ranked, verdict)
             try:
-                answer = self._answer_rest(text, reply.state, now)
+                answer = self._answer_rest(text, ranked, reply.state, now)
             except Exception as exc:  # the safety reply must go out whatever happens next
                 _log_failure("the rest of a safety message", exc)
                 answer = None
@@ -226,26 +227,30 @@ class Engine:
         reply = self._intent_reply(top.intent_id, state, now)
         return replace(reply, score=top.score, alternatives=alts)
 
-    def _answer_rest(self, text: str, state: ChatState, now: dt.datetime) -> Reply | None:
+    def _answer_rest(self, text: str, ranked: list[Candidate], state: ChatState,
+                     now: dt.datetime) -> Reply | None:
         """After a safety reply, still answer a clear request in the same message.
 
-        The disclosure usually dominates the whole message, so each clause ("..., can u help
-        me find a job") is ranked on its own and the best signposting intent is answered.
+        The disclosure usually dominates the whole message, so when the message has several
+        clauses ("..., can u help me find a job") each is ranked on its own as well, and the
+        best signposting intent is answered.
         """
         if self.cat is None or self.index is None:
             return None
+        rankings = [ranked]
+        clauses = _clauses(text)
+        if len(clauses) > 1:
+            rankings += [self.index.rank(self.index.normaliser.normalise(c))
+                         for c in clauses[:MAX_CLAUSES]]
         best: Candidate | None = None
-        for clause in _clauses(text):
-            norm = self.index.normaliser.normalise(clause)
-            if len(norm.content) < 1:
-                continue
-            for c in self.index.rank(norm):
+        for candidates in rankings:
+            for c in candidates:
                 intent = self.cat.intents.get(c.intent_id)
                 if intent is None or intent.is_safety:
                     continue
                 if intent.kind == "signpost" and (best is None or c.score > best.score):
                     best = c
-                break  # only the clause's top non-safety intent counts
+                break  # only the top non-safety intent of each ranking counts
         if best is None or best.score < self.cat.settings.match_threshold + 5:
             return None
         return replace(self._intent_reply(best.intent_id, state, now), score=best.score)
