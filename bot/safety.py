@@ -483,6 +483,7 @@ class _Rule:
     intent: str
     label: str
     regex: re.Pattern[str]
+    builtin: bool = False  # floor rules read the floor's views, catalogue rules the catalogue's
 
 
 def _phrase_regex(phrases: Iterable[str], normaliser: Normaliser) -> str | None:
@@ -494,7 +495,10 @@ def _phrase_regex(phrases: Iterable[str], normaliser: Normaliser) -> str | None:
     return r"(?<!\w)(?:" + "|".join(re.escape(p) for p in parts) + r")(?!\w)"
 
 
-def _windows(text: str, size: int = 3500, overlap: int = 500) -> list[str]:
+WINDOW = 3500  # characters the floor reads at a time in a very long message
+
+
+def _windows(text: str, size: int = WINDOW, overlap: int = 500) -> list[str]:
     """Split a very long message so every part of it is read (the normaliser truncates)."""
     if len(text) <= size:
         return [text]
@@ -518,7 +522,7 @@ class Screen:
     @classmethod
     def build(cls, cat: Catalogue | None) -> Screen:
         floor_norm = Normaliser(lexicon=FLOOR_LEXICON)
-        rules = [_Rule(i, f'built-in rule for {i}: "{p}"', re.compile(p))
+        rules = [_Rule(i, f'built-in rule for {i}: "{p}"', re.compile(p), builtin=True)
                  for i, pats in FLOOR_RULES.items() for p in pats]
         excludes = list(FLOOR_EXCLUDE)
         threshold, margin = 50.0, 4.0
@@ -560,9 +564,14 @@ class Screen:
     ) -> SafetyVerdict:
         """Decide whether `text` is a disclosure, and which kind."""
         views = self.views(text, norm)
+        floor_views, cat_views = views, views
+        if norm is not None and len(views) == 2 and len(text) <= WINDOW:
+            # A short message read two ways: built-in rules read the floor's normalising,
+            # catalogue rules the catalogue's (half the searches). Long messages: all views.
+            floor_views, cat_views = views[:1], views[1:]
         hits: dict[str, list[str]] = {}
         for rule in self.rules:
-            for v in views:
+            for v in (floor_views if rule.builtin else cat_views):
                 m = rule.regex.search(v)
                 if m:
                     hits.setdefault(rule.intent, []).append(f'{rule.label} matched "{m[0]}"')
