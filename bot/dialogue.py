@@ -519,7 +519,13 @@ class Engine:
 
     def nearest(self, state: ChatState, now: dt.datetime | None = None) -> Reply:
         """Services nearest a shared location (the location itself is never stored)."""
-        now = now or london_now()
+        try:
+            return self._nearest(state, now or london_now())
+        except Exception as exc:
+            _log_failure("a location", exc)
+            return crash_reply("", state)
+
+    def _nearest(self, state: ChatState, now: dt.datetime) -> Reply:
         if self.cat is None or state.location is None:
             return self._menu(state)
         cats = self.cat.settings.menu

@@ -614,26 +614,29 @@ class Signpost:
             except Exception:
                 return True
 
+    def ask(self, what: str, update: Update, conv: Conversation, call: Callable[[], Reply],
+            text: str = "") -> Reply:
+        """The engine's reply; if even that fails, the crash reply (999, or the floor's)."""
+        try:
+            return call()
+        except Exception:
+            log_failure(f"engine failed on {what}", conv.ref, update)
+            return crash_reply(text, conv.state)
+
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/start, /help, /services, /privacy, /human: the engine answers."""
         msg, conv = await self._private(update)
         name = _command_name(msg.text or "")
-        try:
-            reply = self.engine().command(name, conv.state)
-        except Exception:
-            log_failure("engine failed on a command", conv.ref, update)
-            reply = crash_reply("", conv.state)
+        reply = self.ask("a command", update, conv,
+                         lambda: self.engine().command(name, conv.state))
         await self.deliver(update, conv, reply, f"/{name}")
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Free text (or a caption, or an unknown /command): the engine answers."""
         msg, conv = await self._private(update)
         text = msg.text or msg.caption or ""
-        try:
-            reply = self.engine().respond(text, conv.state)
-        except Exception:
-            log_failure("engine failed on a message", conv.ref, update)
-            reply = crash_reply(text, conv.state)
+        reply = self.ask("a message", update, conv,
+                         lambda: self.engine().respond(text, conv.state), text)
         await self.deliver(update, conv, reply, text, alert=True)
 
     async def on_location(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -641,23 +644,15 @@ class Signpost:
         msg, conv = await self._private(update)
         assert msg.location is not None
         here = replace(conv.state, location=(msg.location.latitude, msg.location.longitude))
-        try:
-            reply = self.engine().nearest(here)
-        except Exception:
-            log_failure("engine failed on a location", conv.ref, update)
-            reply = crash_reply("", conv.state)
+        reply = self.ask("a location", update, conv, lambda: self.engine().nearest(here))
         cleared = replace(reply.state, location=None)
         await self.deliver(update, conv, replace(reply, state=cleared), "[shared a location]")
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stickers, photos, voice notes...: ask them to type, and show the menu."""
         msg, conv = await self._private(update)
-        try:
-            menu = self.engine().act("menu", conv.state)
-            reply = replace(menu, text=NOT_TEXT, kind="menu")
-        except Exception:
-            log_failure("engine failed on a non-text message", conv.ref, update)
-            reply = crash_reply("", conv.state)
+        reply = self.ask("a non-text message", update, conv, lambda: replace(
+            self.engine().act("menu", conv.state), text=NOT_TEXT, kind="menu"))
         await self.deliver(update, conv, reply, f"[{_kind_of(msg)}]")
 
     async def on_hide(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -765,11 +760,7 @@ class Signpost:
                 await query.edit_message_text(
                     f"{query.message.text_html}\n→ {escape(label)}" if label
                     else query.message.text_html, parse_mode=ParseMode.HTML)
-        try:
-            reply = self.engine().act(action, conv.state)
-        except Exception:
-            log_failure("engine failed on a button", conv.ref, update)
-            reply = crash_reply("", conv.state)
+        reply = self.ask("a button", update, conv, lambda: self.engine().act(action, conv.state))
         await self.deliver(update, conv, reply, f"[button {action or 'out of date'}]")
 
     async def feedback(self, query: Any, conv: Conversation, action: str) -> None:
