@@ -90,6 +90,12 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def cold_start_line(what: str, c: dict[str, Any]) -> str:
+    """One readable line for a cold-start measurement (median, min, max over runs)."""
+    return (f"cold start ({what}): median {c['median_s']:.2f} s over {c['runs']} runs "
+            f"(min {c['min_s']:.2f}, max {c['max_s']:.2f})")
+
+
 def command() -> str:
     """The command line that is running, as a person would type it."""
     if sys.argv and sys.argv[0].endswith("__main__.py"):

@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import REPO, ms, save, table
+from bench.common import REPO, cold_start_line, ms, save, table
 
 TOKEN = "123456789:AAHbenchTokenForSignpostOnly_0123456789"
 SECRET = "bench-Secret_123"
@@ -402,9 +402,7 @@ def report(r: dict[str, Any]) -> str:
                      f"{mem.get('peak_rss_mb')} MB peak")
     c = r.get("cold_start")
     if c:
-        lines.append(f"cold start of `signpost run` to the first answered message: median "
-                     f"{c['median_s']:.2f} s over {c['runs']} runs (min {c['min_s']:.2f}, "
-                     f"max {c['max_s']:.2f})")
+        lines.append(cold_start_line("`signpost run` to the first answered message", c))
     return "\n".join(lines)
 
 

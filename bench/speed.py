@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import REPO, ms, save, table, timed
+from bench.common import REPO, cold_start_line, ms, save, table, timed
 
 PASSES = 3
 PLOT = REPO / "docs" / "latency.png"
@@ -216,9 +216,8 @@ def report(r: dict[str, Any]) -> str:
              "stages on their own (same messages, one pass):",
              table(["size", "stage", "median ms", "p99 ms"], parts), ""]
     if c:
-        lines.append(f"cold start (new process: import, load, validate, index, answer one "
-                     f"message): median {c['median_s']:.2f} s over {c['runs']} runs "
-                     f"(min {c['min_s']:.2f}, max {c['max_s']:.2f})")
+        lines.append(cold_start_line("new process: import, load, validate, index, answer "
+                                     "one message", c))
     return "\n".join(lines)
 
 

@@ -28,7 +28,6 @@ MAX_SERVICES = 3
 MAX_CLAUSES = 4  # clauses of a disclosure ranked on their own to find a request in it
 TALK_NOW_LOCAL = 1  # partnership services open now shown under "Talk to someone now"
 TALK_NOW_MAX = 4
-CALLBACK_VERSION = "1"
 
 # London postcode areas: an "e17" is a district, an "m8" is usually "mate".
 LONDON_AREAS = ("E", "EC", "N", "NW", "SE", "SW", "W", "WC", "IG", "RM", "EN", "HA", "UB",

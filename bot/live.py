@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -152,8 +151,3 @@ class LiveCatalogue:
         log.info("catalogue version %s is live (%d services, %d intents, %d warnings)",
                  cat.version, len(cat.services), len(cat.intents), len(cat.warnings))
         return ReloadResult(True, tuple(problems))
-
-
-def default_root() -> Path:
-    env = os.environ.get("SIGNPOST_CATALOGUE")
-    return Path(env) if env else Path.cwd()

@@ -476,9 +476,4 @@ def rank(text: str, cat: Catalogue, limit: int | None = None) -> list[Candidate]
     return index.rank(index.normaliser.normalise(text), limit)
 
 
-def content_weight(index: Index, norm: Normalised) -> float:
-    """Total IDF weight of a message's known content words (0 = nothing we know)."""
-    return sum(index.idf[w] for w in set(norm.content) if w in index.idf)
-
-
-__all__ = ["STOPWORDS", "Candidate", "Index", "content_weight", "rank"]
+__all__ = ["STOPWORDS", "Candidate", "Index", "rank"]

@@ -191,8 +191,3 @@ def build_lexicon(canonical_to_variants: Mapping[str, Iterable[str]]) -> dict[st
             if key and key != fold(str(canonical)):
                 out[key] = fold(str(canonical))
     return out
-
-
-def plain_normaliser() -> Normaliser:
-    """A normaliser with no catalogue: used by the safety floor."""
-    return Normaliser()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from bot.dialogue import ChatState, Engine, Reply, ServicePick
+from bot.dialogue import ChatState, Engine, Reply
 from bot.render import card_lines
 
 
@@ -16,16 +16,12 @@ def render(reply: Reply) -> str:
         out.append(part.text)
         for pick in part.services:
             out.append("")
-            out.extend("  " + line for line in _card(pick))
+            out.extend("  " + line for line in card_lines(pick))
         if part.buttons:
             out.append("")
             out.extend(f"  {n}. {b.label}" for n, b in enumerate(part.buttons, 1))
         out.append("")
     return "\n".join(out).rstrip() + "\n"
-
-
-def _card(pick: ServicePick) -> list[str]:
-    return card_lines(pick)
 
 
 COMMANDS = ("start", "help", "services", "privacy", "human", "forget", "hide")
