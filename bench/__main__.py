@@ -9,6 +9,7 @@ BENCHES = {
     "clinc150": "CLINC150 in-scope accuracy and out-of-scope recall against the paper",
     "baselines": "our engine against rapidfuzz WRatio and TF-IDF classifiers",
     "speed": "whole-engine latency, load time, cold start and memory as the catalogue grows",
+    "safety": "safety screen recall and false alarms on a blind set, measured once",
     "e2e": "messages per second through the Telegram stack against a loopback fake Bot API",
 }
 

@@ -7,7 +7,11 @@ every error reply.
 
 from __future__ import annotations
 
-SAFETY_INTENTS: tuple[str, ...] = ("emergency", "self_harm", "exploitation", "threatened")
+# Order matters when several fire with equal strength: earlier wins.
+SAFETY_INTENTS: tuple[str, ...] = (
+    "emergency", "self_harm", "sexual_harm", "abuse_at_home", "exploitation", "hurting_others",
+    "threatened", "weapon_carrying", "running_away",
+)
 
 EMERGENCY_LINE = "In danger right now? Call 999."
 
@@ -31,6 +35,11 @@ REQUIRED_ROUTES: dict[str, tuple[tuple[str, ...], ...]] = {
     "self_harm": (("116 123",), ("85258",), ("0800 1111",), ("999",)),
     "exploitation": (("0800 1111",), ("101",), ("999",), ("fearless",)),
     "threatened": (("fearless", "101"), ("999",)),
+    "abuse_at_home": (("999",), ("0800 1111",), ("0808 2000 247",)),
+    "sexual_harm": (("999",), ("0800 1111",), ("report remove",), ("ceop",)),
+    "hurting_others": (("999",), ("0800 1111", "116 123")),
+    "weapon_carrying": (("999",), ("0800 1111", "116 123")),
+    "running_away": (("116 000",), ("0800 1111",), ("999",)),
 }
 
 ROUTE_NAMES = {
@@ -40,6 +49,10 @@ ROUTE_NAMES = {
     "0800 1111": "Childline 0800 1111",
     "101": "police 101",
     "fearless": "Fearless (fearless.org)",
+    "0808 2000 247": "National Domestic Abuse Helpline 0808 2000 247",
+    "report remove": "Report Remove (Childline)",
+    "ceop": "CEOP Safety Centre (ceop.police.uk)",
+    "116 000": "Runaway Helpline 116 000",
 }
 
 # Replies used when the catalogue cannot provide one. Plain text; channels escape it.
@@ -77,11 +90,64 @@ FLOOR_REPLIES: dict[str, str] = {
     ),
 }
 
+FLOOR_REPLIES.update({
+    "abuse_at_home": (
+        "Thank you for telling me. You did the right thing. What is happening at home is "
+        "not your fault, and you don't have to deal with it alone.\n"
+        "If you are in danger right now, call 999.\n"
+        "• Childline (under 19): call 0800 1111, free, 24/7\n"
+        "• National Domestic Abuse Helpline: 0808 2000 247, free, 24/7\n"
+        "• An adult who is worried about a child can call the NSPCC on 0808 800 5000"
+    ),
+    "sexual_harm": (
+        "Thank you for telling me. You did the right thing. This is not your fault, and you "
+        "are not in trouble.\n"
+        "If you are in danger right now, call 999.\n"
+        "• Childline (under 19): call 0800 1111, free, 24/7\n"
+        "• Nudes shared or used to threaten you (under 18): Report Remove, on the Childline "
+        "website\n"
+        "• Someone online asking for nudes or to meet (under 18): report to CEOP at "
+        "ceop.police.uk\n"
+        "• Rape Crisis (16+): 0808 500 2222, free, 24/7\n"
+        "Don't pay and don't send more. Keep the messages."
+    ),
+    "hurting_others": (
+        "Thanks for being honest with me. You did the right thing by telling me. Feeling like "
+        "this after what happened makes sense, and it is not your fault you feel this way. "
+        "You can get through it without anyone getting hurt.\n"
+        "If someone is about to get hurt, call 999.\n"
+        "A mentor or outreach worker can talk it through with you today.\n"
+        "• Childline (under 19): 0800 1111, free, 24/7\n"
+        "• Samaritans: 116 123, free, 24/7"
+    ),
+    "weapon_carrying": (
+        "Thanks for telling me. You did the right thing. It is not your fault you feel "
+        "unsafe, and lots of young people feel they need something for protection. The truth "
+        "is that carrying a knife makes it more likely you get hurt.\n"
+        "If you are in danger right now, call 999.\n"
+        "A mentor can help you feel safer without one.\n"
+        "• Childline (under 19): 0800 1111, free, 24/7\n"
+        "• Samaritans: 116 123, free, 24/7"
+    ),
+    "running_away": (
+        "Thank you for telling me. You did the right thing. It is not your fault, and you "
+        "don't have to work this out alone.\n"
+        "If you are in danger right now, call 999.\n"
+        "• Runaway Helpline: call or text 116 000\n"
+        "• Childline (under 19): 0800 1111, free, 24/7"
+    ),
+})
+
 SAFETY_TITLES = {
     "emergency": "Emergency",
     "self_harm": "Feeling unsafe",
     "exploitation": "Being pushed into things",
     "threatened": "Being threatened",
+    "abuse_at_home": "Not safe at home",
+    "sexual_harm": "Sexual abuse or nudes",
+    "hurting_others": "Wanting to hurt someone",
+    "weapon_carrying": "Carrying a weapon",
+    "running_away": "Running away",
 }
 
 

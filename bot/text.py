@@ -1,8 +1,10 @@
 """normalise(): turn what a young person typed into comparable words; pure.
 
-Steps, in order: Unicode folding and lower case; meaningful emoji to words; other
-symbols and punctuation to spaces; stretched letters ("pleaseee"); the slang lexicon
-(multi-word first); typo correction against the catalogue's vocabulary.
+Steps, in order: undoing hidden spellings (bot/deobfuscate.py: invisible characters,
+look-alike letters, split letters, leetspeak and masks); Unicode folding and lower case;
+meaningful emoji to words; other symbols and punctuation to spaces; stretched letters
+("pleaseee"); words run together ("iwannadie") split; the slang lexicon (multi-word
+first); typo correction against the catalogue's vocabulary.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from pathlib import Path
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+
+from bot.deobfuscate import Deobfuscator, segment
 
 EMOJI_WORDS: dict[str, str] = {
     "🔪": "knife", "🗡": "knife", "⚔": "knife", "🔫": "gun", "🩸": "blood",
@@ -118,6 +122,7 @@ class Normaliser:
     _phrases: list[tuple[re.Pattern[str], str, str]] = field(default_factory=list)
     _vocab_list: list[str] = field(default_factory=list)
     _correct: Callable[[str], str | None] = field(init=False, repr=False)
+    _deob: Deobfuscator = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         multi = sorted((v for v in self.lexicon if " " in v), key=len, reverse=True)
@@ -127,15 +132,27 @@ class Normaliser:
         self._vocab_list = sorted(w for w in self.vocabulary if len(w) >= 3)
         # One cache per normaliser: the vocabulary differs between catalogues.
         self._correct = lru_cache(maxsize=50_000)(self._correct_uncached)
+        words = {w for v in self.lexicon for w in v.split()}
+        self._deob = Deobfuscator(self.vocabulary | words | set(self.lexicon.values()))
 
     def normalise(self, text: str) -> Normalised:
         """Normalise one message."""
         changes: list[tuple[str, str]] = []
-        folded = fold(text[:4096])
-        words = [self._unstretch(w) for w in folded.split()]
-        for w, orig in zip(words, folded.split(), strict=True):
+        plain = self._deob(text[:4096])
+        if plain != text[:4096]:
+            changes.append(("(hidden spelling)", plain))
+        folded = fold(plain)
+        words: list[str] = []
+        for orig in folded.split():
+            w = self._unstretch(orig)
+            parts = self._split_run_on(w)
+            if parts:
+                words.extend(parts)
+                changes.append((orig, " ".join(parts)))
+                continue
             if w != orig:
                 changes.append((orig, w))
+            words.append(w)
         joined = " ".join(words)
         for pattern, variant, canonical in self._phrases:
             if variant in joined:
@@ -154,6 +171,16 @@ class Normaliser:
             else:
                 tokens.append(w)
         return Normalised(text, " ".join(tokens), tuple(tokens), tuple(changes))
+
+    def _split_run_on(self, word: str) -> list[str] | None:
+        """'iwannadie' -> ['i', 'wanna', 'die']; None for known or unconvincing words."""
+        if (len(word) < 7 or not word.isalpha() or word.startswith("emj")
+                or word in self.vocabulary
+                or word in self.lexicon or self._deob.is_known(word)):
+            return None
+        if self._vocab_list and self._correct(word):  # a typo of a catalogue word
+            return None
+        return segment(word, self._deob.is_known)
 
     def _unstretch(self, word: str) -> str:
         if not _REPEAT_RE.search(word):

@@ -30,6 +30,11 @@ PLAIN = {
     "self_harm": "i want to kill myself",
     "exploitation": "they said i owe them so now i have to sell for them",
     "threatened": "some boys said theyre gonna stab me after school",
+    "abuse_at_home": "my dad hits me when hes been drinking",
+    "sexual_harm": "a man i met online keeps asking for nudes and wants to meet",
+    "hurting_others": "im going to stab the boy who jumped my cousin",
+    "weapon_carrying": "thinking of carrying a blade just in case",
+    "running_away": "my mum kicked me out and i have nowhere to sleep tonight",
 }
 
 
@@ -120,7 +125,7 @@ def test_replies_follow_child_protection_guidance(source: str, shipped: Catalogu
 
 def test_safety_first_inside_a_did_you_mean_flow(engine: Engine) -> None:
     """A disclosure typed while a did-you-mean question is pending gets the safety reply."""
-    question = engine.respond("music or sport", now=NOW)
+    question = engine.respond("sport or art", now=NOW)
     assert question.kind == "clarify" and question.state.choices
     r = engine.respond("someone is following me home every day", question.state, now=NOW)
     assert r.kind == "safety" and r.safety == "threatened"
