@@ -18,12 +18,14 @@ Measured on tests/data/safety.yaml and tests/data/eval.yaml (see docs/safeguardi
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.routes import SAFETY_INTENTS
+from bot.safety_model import SafetyModel
 from bot.safety_rules import FLOOR_EXCLUDE, FLOOR_EXCLUDE_PATTERNS
 from bot.safety_rules import FLOOR_LEXICON as _BASE_LEXICON
 from bot.safety_rules import FLOOR_RULES as _BASE_RULES
@@ -33,6 +35,8 @@ from bot.text import Normalised, Normaliser
 if TYPE_CHECKING:
     from bot.catalogue import Catalogue
     from bot.matcher import Candidate, Index
+
+log = logging.getLogger(__name__)
 
 FLOOR_LEXICON: dict[str, str] = {**_BASE_LEXICON, **MORE_LEXICON}
 FLOOR_RULES: dict[str, tuple[str, ...]] = {
@@ -110,6 +114,7 @@ class Screen:
     fuzzy_extra: float = FUZZY_EXTRA
     fuzzy_lead: float = FUZZY_LEAD
     index: Index | None = None
+    model: SafetyModel | None = None
 
     @classmethod
     def build(cls, cat: Catalogue | None) -> Screen:
@@ -137,7 +142,13 @@ class Screen:
         parts += [f"(?:{p})" for p in FLOOR_EXCLUDE_PATTERNS]
         exclude = re.compile("|".join(parts)) if parts else None
         index = cat.index if cat is not None else None
-        return cls(rules, exclude, floor_norm, threshold, margin, index=index)
+        model = None
+        if cat is not None:
+            try:
+                model = SafetyModel.train(cat, cat.index.normaliser)
+            except Exception:  # the rules still run; never lose the screen to the model
+                log.exception("the learned safety layer could not be trained")
+        return cls(rules, exclude, floor_norm, threshold, margin, index=index, model=model)
 
     def views(self, text: str, norm: Normalised | None = None) -> list[str]:
         """The normalised forms of `text` the rules read, with exclusions cut out."""
@@ -175,6 +186,7 @@ class Screen:
         scores: dict[str, float] = {}
         near: list[str] = []
         fuzzy: dict[str, float] = {}
+        soft: dict[str, int] = {}  # evidence that is not a rule: fuzzy and learned
         if ranked:
             need = self.threshold + self.fuzzy_extra
             passed = self._fuzzy_pass(ranked, need)
@@ -193,12 +205,20 @@ class Screen:
                 scores[c.intent_id] = c.score
                 if c.intent_id in passed:
                     fuzzy[c.intent_id] = c.score
+                    soft[c.intent_id] = soft.get(c.intent_id, 0) + 1
                     hits.setdefault(c.intent_id, []).append(
                         f'close to the example "{c.example}" (score {c.score:.0f})')
                 elif c.score >= self.threshold:
                     near.append(f'{c.intent_id}: close to "{c.example}" (score {c.score:.0f};'
                                 f" fuzzy needs {need:.0f} and {self.fuzzy_lead:.0f} points"
                                 f" ahead of other topics, best other {other:.0f})")
+        if self.model is not None and norm is not None:
+            learned = self.model.verdict(cat_views[0] if cat_views else norm.text)
+            if learned is not None:
+                soft[learned[0]] = soft.get(learned[0], 0) + 1
+                fuzzy.setdefault(learned[0], 0.0)
+                hits.setdefault(learned[0], []).append(
+                    f"learned layer: probability {learned[1]:.2f}")
         if not hits:
             return SafetyVerdict(None, (), tuple(near), scores)
         order = {s: n for n, s in enumerate(SAFETY_INTENTS)}
@@ -208,7 +228,7 @@ class Screen:
             # comes first, then the specific kinds of harm ahead of the general "threatened"
             # (carrying "for protection" is weapon_carrying, not threatened), then the order
             # of SAFETY_INTENTS.
-            rules_hit = len(hits[i]) - (i in fuzzy)
+            rules_hit = len(hits[i]) - soft.get(i, 0)
             bonus = 0.5 if i == "emergency" else 0.0 if i == "threatened" else 0.25
             return (rules_hit + bonus if rules_hit else 0.0, fuzzy.get(i, 0.0), -order[i])
 
