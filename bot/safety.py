@@ -187,7 +187,8 @@ class Screen:
         near: list[str] = []
         fuzzy: dict[str, float] = {}
         soft: dict[str, int] = {}  # evidence that is not a rule: fuzzy and learned
-        if ranked:
+        if ranked and (norm is None or len(norm.content) >= 2):
+            # one word ("tonight") is too little to be close in meaning to a disclosure
             need = self.threshold + self.fuzzy_extra
             passed = self._fuzzy_pass(ranked, need)
             if passed and norm is not None and self.index is not None and self.exclude:

@@ -410,6 +410,8 @@ FLOOR_EXCLUDE_PATTERNS: tuple[str, ...] = (
     r"\bcounty lines (?:with|to) (?:my|our|the|school|family|an?)\b(?!.{0,40}\b(?:older|"
     r"sell|drugs|owe|made me|have to|make me|package)\b)",
     r"\b(?:works|worked|working) (?:on|in|for) (?:the )?ambulances?\b",
+    r"\bfollow\w* (?:me|us) (?:back|on (?:insta|instagram|tiktok|snap|twitter|x))\b",
+    r"\bwatch\w* (?:me|us) (?:play|perform|dance|sing|box|rap|at the|in the show)\b",
     # hyperbole: "im gonna die of boredom", "my mum is going to kill me"
     r"\b(?:die|died|dying)\s+(?:of|from)\s+(?:boredom|embarrassment|cringe|laughter|"
     r"laughing|shame|hunger|thirst|the heat|heat|cold|excitement|happiness|jealousy)\b",

@@ -309,6 +309,8 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\b(?:owe|debt)\b.{0,20}\bemjmoney\b",
     ),
     "threatened": (
+        r"\b(?:i am|i feel like i am|i think i am|i feel i am|we are|i might be|i could be)\s+"
+        r"(?:really\s+|so\s+|actually\s+)?(?:in danger|not safe|unsafe)\b",
         r"\bemj(?:knife|gun|grave)\b.{0,30}\b(?:dms|dm|my door|front door|my house|my address|"
         r"emjhome|emjpin|tomorrow|said|sent)\b",
         r"\b(?:sent|sending|dms?)\b.{0,20}\bemj(?:knife|gun|grave)\b",
