@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -93,13 +94,24 @@ def match_result(engine: Engine, text: str) -> dict[str, Any]:
     }
 
 
+def stdin_lines() -> Iterator[str]:
+    """Lines of stdin as UTF-8 whatever the locale; a bad byte becomes U+FFFD, never a crash."""
+    stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace",
+                              newline=None)
+    yield from stream
+
+
 def match_run(args: argparse.Namespace) -> int:
     engine = Engine(load_for_command(args))
-    lines = args.text if args.text else (line.rstrip("\n") for line in sys.stdin)
+    lines = args.text if args.text else (line.rstrip("\r\n") for line in stdin_lines())
+    # A terminal that cannot show UTF-8 gets escapes, never a crash that loses the batch.
+    utf8 = (sys.stdout.encoding or "").lower().replace("-", "") == "utf8"
+    if not utf8 and isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="backslashreplace")
     for text in lines:
         r = match_result(engine, text)
         if args.json:
-            print(json.dumps(r, ensure_ascii=False), flush=True)
+            print(json.dumps(r, ensure_ascii=not utf8), flush=True)
         else:
             intent = r["intent"] or "(no confident match)"
             flag = "  SAFETY" if r["safety"] else ""

@@ -207,7 +207,7 @@ class Deobfuscator:
         letters = sum(ch.isalpha() for ch in low)
         if letters < 2 or len(low) < 3 or low.isalpha() or low in self.known:
             return raw
-        if "://" in low or "@" in low[1:-1] and "." in low:  # links and email addresses
+        if "://" in low or ("@" in low[1:-1] and "." in low):  # links and email addresses
             return raw
         if any(ch in _MASK for ch in low) and all(ch.isalpha() or ch in _MASK for ch in low):
             word = _unmask(low, self._by_len)

@@ -16,6 +16,7 @@ catches what is close in meaning to many examples.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import pairwise
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -38,7 +39,7 @@ def features(text: str) -> list[str]:
     """Words, word pairs and character 3-5-grams of a normalised message."""
     words = text.split()
     feats = [f"w:{w}" for w in words]
-    feats += [f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    feats += [f"b:{a} {b}" for a, b in pairwise(words)]
     padded = f" {text[:300]} "
     for n in (3, 4, 5):
         feats += [f"c:{padded[i:i + n]}" for i in range(len(padded) - n + 1)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 MORE_LEXICON: dict[str, str] = {
     "strapped": "carrying a gun", "tooled up": "carrying a weapon", "tooled": "armed",
-    "nudez": "nudes", "noodz": "nudes", "noods": "nudes", "n00dz": "nudes", "nudies": "nudes",
+    "noodz": "nudes", "noods": "nudes", "nudies": "nudes",
     "sextorted": "blackmailed with nudes", "sextortion": "blackmail with nudes",
     "bf": "boyfriend", "gf": "girlfriend", "stepdad": "step dad", "stepmum": "step mum",
     "stepmom": "step mum", "mom": "mum", "mam": "mum", "mums": "mum", "dads": "dad",
@@ -42,7 +42,8 @@ EMOJI_MARKERS: dict[str, str] = {
     "➡": "emjat", "🍺": "emjdrink",
 }
 
-_CARER = (r"(?:mum|mother|dad|father|older bro|big bro|bro|sis|step (?:dad|mum)|parents?|carers?|foster (?:mum|dad|"
+_CARER = (r"(?:mum|mother|dad|father|older bro|big bro|bro|sis|step (?:dad|mum)|parents?|"
+          r"carers?|foster (?:mum|dad|"
           r"carer|parents?)|nan|nana|gran|grandad|grandma|uncle|auntie|aunt|older brother|"
           r"older sister|big brother|big sister|brother|sister|mum (?:boyfriend|partner|fella|"
           r"man)|dad (?:girlfriend|partner)|his (?:dad|mum)|her (?:dad|mum)|guardian)")
@@ -73,6 +74,9 @@ _PICS_BAD = (r"(?:send(?:ing)? (?:them|it|more|to)|sent (?:them|it) to|share|sha
              r"asked|keeps? asking|begging|want(?:s|ed)?|pressur\w*|forc\w*|making me|"
              r"made me|blackmail\w*|screenshot\w*|saved|spread\w*)")
 _OLDER = r"(?:2\d|3\d|4\d|5\d|older|way older|much older|an adult|a grown man|a grown up)"
+# things people "kill" or "smash" that are not people ("kill this interview")
+_NOT_PEOPLE = (r"(?:interview|exam|test|game|set|song|track|verse|performance|presentation|"
+               r"audition|match|round|level|essay|homework|shift|look|fit|outfit|show)")
 _YOUNG = r"(?:1[0-5]|only 1[0-5]|in year [5-9]|in year 1[01])"
 
 MORE_RULES: dict[str, tuple[str, ...]] = {
@@ -171,11 +175,13 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\b(?:i am|i will|ill|i|we|we will|we are|going to|want to|about to|trying to|"
         r"need to|got to|have to|gotta|ready to|planning to|plan to|gonna|finna|i swear i will|"
         r"i swear ill)\s+(?:\w+\s+){0,2}(?:kill|stab|knife|shoot|murder|wet|batter|jook|"
-        r"hurt|beat up|smash up|end|do|cut|bang|merk|slice|splash|poke)\s+(?!\w+ off\b)(?!(?:this|that|the) (?:interview|exam|test|game|set|song|track|verse|performance|presentation|audition|match|round|level|essay|homework|shift|look|fit|outfit|show)\b)(?:him|her|them|"
+        r"hurt|beat up|smash up|end|do|cut|bang|merk|slice|splash|poke)\s+(?!\w+ off\b)"
+        rf"(?!(?:this|that|the) {_NOT_PEOPLE}\b)(?:him|her|them|"
         r"that \w+|this \w+|the rivals|rivals|man|dem|someone|the (?:boy|boys|guy|guys|man|"
-        r"men|girl|girls|kid|kids|one|ones|lot|yute|youth|bloke|brother|olders?|other side)|somebody|whoever|one of (?:them|"
-        r"theirs)|his \w+|him up|them up)\b(?!\s+off\b)(?!\s+(?:in|on) (?:fifa|fortnite|cod|warzone|the "
-        r"game|game|ranked|2k|chess|the exam|a favour|a favor)\b)",
+        r"men|girl|girls|kid|kids|one|ones|lot|yute|youth|bloke|brother|olders?|other side)|"
+        r"somebody|whoever|one of (?:them|theirs)|his \w+|him up|them up)\b(?!\s+off\b)"
+        r"(?!\s+(?:in|on) (?:fifa|fortnite|cod|warzone|the game|game|ranked|2k|chess|the exam|"
+        r"a favour|a favor)\b)",
         r"\b(?:revenge|get (?:him|them|man|dem) back|pay (?:him|them) back|retaliat\w*|"
         r"ride (?:on|out on) (?:them|him|the rivals)|slide on (?:them|him|the rivals)|"
         r"spin (?:the|their) block|not letting it slide|wont let it slide|will not let it slide|"
