@@ -96,9 +96,11 @@ def match_result(engine: Engine, text: str) -> dict[str, Any]:
 
 def stdin_lines() -> Iterator[str]:
     """Lines of stdin as UTF-8 whatever the locale; a bad byte becomes U+FFFD, never a crash."""
-    stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace",
-                              newline=None)
-    yield from stream
+    raw = getattr(sys.stdin, "buffer", None)
+    if raw is None:  # already text (tests, embedding)
+        yield from sys.stdin
+        return
+    yield from io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline=None)
 
 
 def match_run(args: argparse.Namespace) -> int:
