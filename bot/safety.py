@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.routes import SAFETY_INTENTS
+from bot.prefilter import Prefilter
 from bot.safety_model import SafetyModel
 from bot.safety_rules import FLOOR_EXCLUDE, FLOOR_EXCLUDE_PATTERNS
 from bot.safety_rules import FLOOR_LEXICON as _BASE_LEXICON
@@ -126,6 +127,10 @@ class Screen:
     fuzzy_lead: float = FUZZY_LEAD
     index: Index | None = None
     model: SafetyModel | None = None
+    prefilter: Prefilter | None = None
+
+    def __post_init__(self) -> None:
+        self.prefilter = Prefilter([r.regex for r in self.rules])
 
     @classmethod
     def build(cls, cat: Catalogue | None) -> Screen:
@@ -189,7 +194,11 @@ class Screen:
         if marked is not None:  # emoji as marker words: read by the built-in emoji rules
             floor_views = [*floor_views, self.floor_normaliser.normalise(marked).text]
         hits: dict[str, list[str]] = {}
-        for rule in self.rules:
+        read = [*floor_views, *cat_views]
+        runnable = (self.prefilter.candidates(read) if self.prefilter is not None
+                    else range(len(self.rules)))
+        for i in runnable:  # only rules whose required words appear (bot/prefilter.py)
+            rule = self.rules[i]
             for v in (floor_views if rule.builtin else cat_views):
                 m = rule.regex.search(v)
                 if m:
