@@ -14,18 +14,16 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-try:  # Python 3.11+: the parser is private, so import it defensively
+try:  # the regex parser is private; without it every rule simply runs
     from re import _parser as sre_parse  # type: ignore[attr-defined]
-    from re._constants import (  # type: ignore[attr-defined]
-        BRANCH,
-        LITERAL,
-        MAX_REPEAT,
-        MIN_REPEAT,
-        POSSESSIVE_REPEAT,
-        SUBPATTERN,
-    )
-except ImportError:  # pragma: no cover - a Python without them runs every rule
+except ImportError:  # pragma: no cover
     sre_parse = None
+
+LITERAL = getattr(sre_parse, "LITERAL", None)
+SUBPATTERN = getattr(sre_parse, "SUBPATTERN", None)
+BRANCH = getattr(sre_parse, "BRANCH", None)
+_REPEATS = tuple(getattr(sre_parse, n, None)
+                 for n in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"))
 
 MIN_LITERAL = 3  # shorter literals ("a", "is") are in nearly every message
 
@@ -59,7 +57,7 @@ def _sequence(items: Any) -> set[str] | None:
             alts = [_sequence(branch) for branch in av[1]]
             if alts and all(a is not None for a in alts):
                 sub = set().union(*[a for a in alts if a is not None])
-        elif op in (MAX_REPEAT, MIN_REPEAT, POSSESSIVE_REPEAT) and av[0] >= 1:
+        elif op in _REPEATS and av[0] >= 1:
             sub = _sequence(av[2])
         if sub is not None:
             options.append(sub)

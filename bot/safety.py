@@ -24,8 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.routes import SAFETY_INTENTS
 from bot.prefilter import Prefilter
+from bot.routes import SAFETY_INTENTS
 from bot.safety_model import SafetyModel
 from bot.safety_rules import FLOOR_EXCLUDE, FLOOR_EXCLUDE_PATTERNS
 from bot.safety_rules import FLOOR_LEXICON as _BASE_LEXICON
