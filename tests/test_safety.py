@@ -265,3 +265,35 @@ def test_the_safeguarding_guide_quotes_the_replies_young_people_see(shipped: Cat
         missing = [line for line in shipped.intents[sid].reply.splitlines()
                    if line.strip() and line.strip() not in quoted]
         assert missing == [], f"docs/safeguarding.md does not quote the {sid} reply: {missing}"
+
+
+NEW_KINDS = ("abuse_at_home", "sexual_harm", "hurting_others", "weapon_carrying", "running_away")
+
+
+@pytest.mark.parametrize("sid", NEW_KINDS)
+def test_validate_refuses_a_catalogue_without_a_new_safety_intent(
+        sid: str, make_catalogue: Callable[..., Path],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Deleting any of the nine safety intents makes `signpost validate` fail, naming it."""
+    root = make_catalogue("shipped")
+    (root / "intents" / f"{sid}.yaml").unlink()
+    code = main(["validate", "--catalogue", str(root)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"safety intent {sid} is missing" in out
+
+
+@pytest.mark.parametrize("sid", NEW_KINDS)
+def test_validate_refuses_a_new_safety_reply_without_its_routes(
+        sid: str, make_catalogue: Callable[..., Path],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A reply stripped of its routes is refused: each kind names the routes it needs."""
+    root = make_catalogue("shipped")
+    path = root / "intents" / f"{sid}.yaml"
+    doc = yaml.safe_load(path.read_text())
+    doc["reply"] = "Thank you for telling me. It is not your fault. You did the right thing."
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    code = main(["validate", "--catalogue", str(root)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert sid in out and "999" in out
