@@ -37,8 +37,10 @@ SETTINGS: dict[str, tuple[str, str]] = {
                                            "http://127.0.0.1:8081/bot"),
     "SIGNPOST_WEBHOOK_URL": ("(unset: polling)", "public HTTPS address Telegram posts "
                                                  "updates to; setting it turns on webhook mode"),
-    "SIGNPOST_WEBHOOK_LISTEN": ("127.0.0.1", "address the webhook server listens on"),
-    "SIGNPOST_WEBHOOK_PORT": ("8443", "port the webhook server listens on"),
+    "SIGNPOST_WEBHOOK_LISTEN": ("127.0.0.1", "not used by signpost run any more (the webhook "
+                                             "is a route of the web chat's server)"),
+    "SIGNPOST_WEBHOOK_PORT": ("8443", "not used by signpost run any more (the webhook is "
+                                      "served on SIGNPOST_WEB_PORT)"),
     "SIGNPOST_WEBHOOK_SECRET": ("(required for webhooks)", "secret Telegram sends with every "
                                                           "webhook request (1-256 of A-Z a-z "
                                                           "0-9 _ -)"),
@@ -270,6 +272,10 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
             problems.append(f"SIGNPOST_ADMIN_IDS should be Telegram user ids separated by "
                             f"commas, e.g. 123456789,987654321; {item!r} is not a number.")
 
+    if get("SIGNPOST_WEBHOOK_LISTEN") or get("SIGNPOST_WEBHOOK_PORT"):
+        warnings.append("SIGNPOST_WEBHOOK_LISTEN and SIGNPOST_WEBHOOK_PORT are no longer used: "
+                        "Telegram's webhook is served on SIGNPOST_WEB_LISTEN:SIGNPOST_WEB_PORT "
+                        "at the path of SIGNPOST_WEBHOOK_URL; point your web server there.")
     web_listen = get("SIGNPOST_WEB_LISTEN") or "127.0.0.1"
     web_port = integer("SIGNPOST_WEB_PORT", 8080, 1, 65535)
     exit_url = get("SIGNPOST_WEB_EXIT_URL") or "https://www.bbc.co.uk/weather"

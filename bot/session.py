@@ -57,6 +57,8 @@ HIDE_WINDOW = dt.timedelta(hours=48)
 SLOW_DOWN = ("You're sending a lot of messages very fast, so I'm skipping some for a "
              "minute. Send one message at a time and I'll answer it.\n"
              + routes.EMERGENCY_LINE)
+NOT_TEXT = ("I can only read typed messages. Could you type what you're looking for, in "
+            "your own words? Or pick from the menu below.\n" + routes.EMERGENCY_LINE)
 FORGET_DONE = ("Done: I erased {n} message(s) from this chat's log, and forgot the age and "
                "area you told me. /privacy explains what is kept.")
 FORGET_NOTHING = ("Nothing from this chat is stored in my log, so there is nothing to erase. "
@@ -113,6 +115,9 @@ class FloodPolicy:
     per_minute: int = 20
 
 
+DEFAULT_FLOOD = FloodPolicy()
+
+
 @dataclass(slots=True)
 class Conversation:
     """One conversation on one channel, in memory only (never written to disk)."""
@@ -140,7 +145,7 @@ class Session:
 
     def __init__(self, live: LiveCatalogue, store: AsyncStore | None = None, *,
                  sinks: list[AlertSink] | None = None,
-                 flood: FloodPolicy = FloodPolicy(),
+                 flood: FloodPolicy = DEFAULT_FLOOD,
                  burst_window: float = BURST_WINDOW, max_hold: float = MAX_HOLD,
                  clock: Callable[[], float] = time.monotonic,
                  now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
@@ -308,7 +313,7 @@ class Session:
             if event.kind == "location":
                 here = replace(conv.state, location=event.location)
                 return replace(engine.nearest(here), state=replace(conv.state, location=None))
-            return engine.act("menu", conv.state)
+            return replace(engine.act("menu", conv.state), text=NOT_TEXT, kind="menu")
         except Exception:
             log_failure(f"engine failed on a {event.kind}", conv, event.text)
             return crash_reply(event.text if event.kind == "text" else "", conv.state)
