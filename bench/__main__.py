@@ -10,6 +10,7 @@ BENCHES = {
     "baselines": "our engine against rapidfuzz WRatio and TF-IDF classifiers",
     "speed": "whole-engine latency, load time, cold start and memory as the catalogue grows",
     "e2e": "messages per second through the Telegram stack against a loopback fake Bot API",
+    "web": "the web chat under load: messages per second, latency and memory of signpost run",
 }
 
 

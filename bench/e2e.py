@@ -6,8 +6,8 @@ by `bot.channels.telegram.build_application` exactly as `signpost run` builds it
 
 * PTB's AIORateLimiter is removed, because it enforces Telegram's own ~30 messages/s cap
   by design and would hide the bot's capacity (one run keeps it, to show the cap);
-* the per-person flood limit (5 at once, then one per 1.5 s) is lifted, since one
-  simulated person here types far faster than anyone can.
+* the per-person flood limit (20 a minute) and burst merging (messages within 1.5 s are one
+  turn) are lifted, since one simulated person here types far faster than anyone can.
 
 Each conversation sends a message, waits for the complete reply, then sends the next
 (closed loop); "latency" is from the update being available (queued for getUpdates, or
@@ -86,7 +86,10 @@ def bot_main(args: argparse.Namespace) -> int:
         print("catalogue has errors", file=sys.stderr)
         return 2
     live.catalogue.index  # build the index before the first message, as a warm bot has  # noqa: B018
-    app = tg.build_application(settings, live, flood=tg.FloodPolicy(burst=1e9, refill=1e-9))
+    # Each simulated person sends the next message the moment a reply arrives, far faster
+    # than anyone types: no flood limit, and no burst window (it would merge them).
+    app = tg.build_application(settings, live, flood=tg.FloodPolicy(per_minute=10**9),
+                               burst_window=0.0)
     if not args.limiter:
         app.bot._rate_limiter = None  # see the module docstring
     if webhook_url:

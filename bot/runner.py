@@ -86,8 +86,10 @@ def listen_socket(host: str, port: int) -> socket.socket:
     """Bind the web chat's address now, so a busy port is a clear message, not a trace."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        family, _, _, _, addr = infos[0]
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        family, kind, proto, _, addr = infos[0]
+        # proto must say TCP, or asyncio leaves Nagle's algorithm on for accepted
+        # connections (40 ms stalls against delayed ACKs).
+        sock = socket.socket(family, kind, proto or socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(addr)
     except OSError as exc:

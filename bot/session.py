@@ -206,8 +206,10 @@ class Session:
         """
         conv = self.conversation(channel.name, key)
         now = self.clock()
-        safety = event.kind == "text" and self.is_safety(event.text)
-        if not self._within_limit(conv, event, now) and not safety:
+        # The safety screen runs here only when its answer changes what happens (over the
+        # limit, or holding a burst); the engine screens every message it answers anyway.
+        over = not self._within_limit(conv, event, now)
+        if over and not (event.kind == "text" and self.is_safety(event.text)):
             conv.skipped += 1
             if not conv.warned:
                 conv.warned = True
@@ -219,7 +221,7 @@ class Session:
             recent = now - conv.last_arrival < self.burst_window
             conv.last_arrival = now
             if conv.held or recent:
-                return await self._hold(channel, conv, event.text, safety)
+                return await self._hold(channel, conv, event.text, self.is_safety(event.text))
             async with conv.lock:
                 await self._answer(channel, conv, event, event.text)
             return "answered"
