@@ -114,7 +114,7 @@ class Server:
         if self.proc is None:
             return 0
         self.proc.terminate()
-        for _ in range(200):
+        for _ in range(600):
             if self.proc.poll() is not None:
                 break
             await asyncio.sleep(0.05)

@@ -138,6 +138,7 @@ async def serve(settings: Settings, live: Any, *, sock: socket.socket | None = N
         finally:
             await stop_jobs(jobs)
     finally:
+        await session.flush_all()  # held bursts answered while Telegram can still send
         if telegram is not None:
             from bot.channels.telegram import stop
 

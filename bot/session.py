@@ -52,6 +52,7 @@ BURST_WINDOW = 1.5  # seconds: messages this close together are one turn
 MAX_HOLD = 4.0  # seconds: a held burst is answered at the latest this long after it began
 MAX_MERGED_CHARS = 8000  # a merged turn longer than this keeps its first part only
 MAX_CONVERSATIONS = 20_000
+CLOSE_GRACE = 5.0  # seconds background work (alerts) may take when the server stops
 HIDE_WINDOW = dt.timedelta(hours=48)
 
 SLOW_DOWN = ("You're sending a lot of messages very fast, so I'm skipping some for a "
@@ -133,6 +134,7 @@ class Conversation:
     held: list[str] = field(default_factory=list)  # a burst waiting to be answered
     held_since: float = 0.0
     timer: asyncio.TimerHandle | None = None
+    replies_to: Channel | None = None  # where a held burst will be answered
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     recent: list[tuple[int, float]] = field(default_factory=list)  # /hide, without a store
 
@@ -254,6 +256,7 @@ class Session:
         if not conv.held:
             conv.held_since = self.clock()
         conv.held.append(text)
+        conv.replies_to = channel
         if conv.timer is not None:
             conv.timer.cancel()
             conv.timer = None
@@ -421,16 +424,33 @@ class Session:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def close(self) -> None:
-        """Answer every held burst, finish background work, close the store."""
+    async def flush_all(self) -> None:
+        """Answer every held burst now (a server stopping, while its channels still run)."""
         for conv in list(self._conversations.values()):
-            if conv.timer is not None:
-                conv.timer.cancel()
-                conv.timer = None
-                conv.held = []
+            if conv.held and conv.replies_to is not None:
+                await self.flush(conv.replies_to, conv)
+
+    async def close(self, grace: float = CLOSE_GRACE) -> None:
+        """Answer every held burst, finish background work (alerts), close the store.
+
+        Background work gets `grace` seconds: alerts queued behind Telegram's rate limit
+        must not keep a stopping server up for minutes. What is left is logged, then
+        cancelled.
+        """
+        await self.flush_all()
+        deadline = asyncio.get_running_loop().time() + grace
         while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                log.error("stopping with %d background task(s) unfinished (staff alerts or "
+                          "replies); they were cancelled", len(self._tasks))
+                for task in list(self._tasks):
+                    task.cancel()
+                await asyncio.gather(*list(self._tasks), return_exceptions=True)
+                break
+            await asyncio.wait(list(self._tasks), timeout=left)
         await self.store.close()
+
 
 
 # ---------------------------------------------------------------- helpers

@@ -305,3 +305,32 @@ async def test_without_a_store_references_are_still_pseudonymous(live: LiveCatal
     assert session.conversation("web", "token-1") is a
     assert session.conversation("telegram", "token-1").ref != a.ref
     await session.close()
+
+
+async def test_closing_answers_held_bursts(live: LiveCatalogue) -> None:
+    """A server stopping answers what is held instead of dropping it."""
+    session = Session(live, burst_window=30.0)
+    screen = Screen()
+    await session.handle(screen, "k", Event("text", "hi"))
+    assert await session.handle(screen, "k", Event("text", "any football")) == "held"
+    await session.close()
+    assert len(screen.shown) == 2 and screen.shown[1][1].reply.intent == "sport"
+
+
+async def test_closing_does_not_wait_forever_for_alerts(
+        live: LiveCatalogue, caplog: pytest.LogCaptureFixture) -> None:
+    """An alert sink stuck behind a rate limit: closing gives up after the grace period."""
+
+    class Stuck:
+        name = "stuck"
+
+        async def post(self, alert: Alert) -> None:
+            await asyncio.sleep(3600)
+
+    session = Session(live, sinks=[Stuck()], burst_window=0.0)
+    await session.handle(Screen(), "k", Event("text", "i want to kill myself"))
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await session.close(grace=0.2)
+    assert loop.time() - started < 2.0
+    assert "1 background task(s) unfinished" in caplog.text
