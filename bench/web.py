@@ -185,14 +185,31 @@ class Conversation:
 class Run:
     name: str
     latencies: list[float] = field(default_factory=list)
+    started: list[float] = field(default_factory=list)  # when each message was sent
     statuses: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     cpu_seconds: float = 0.0
     driver_cpu_seconds: float = 0.0
 
+    def slow_spells(self, over: float = 0.1) -> list[tuple[float, float, int]]:
+        """(start s, length s, messages) of stretches where answers took over `over` s."""
+        if not self.started:
+            return []
+        t0 = min(self.started)
+        slow = sorted((s - t0, s - t0 + lat) for s, lat in
+                      zip(self.started, self.latencies, strict=True) if lat > over)
+        spells: list[list[float]] = []
+        for a, b in slow:
+            if spells and a <= spells[-1][1]:
+                spells[-1][1] = max(spells[-1][1], b)
+                spells[-1][2] += 1
+            else:
+                spells.append([a, b, 1])
+        return [(round(a, 2), round(b - a, 2), int(n)) for a, b, n in spells]
+
     def summary(self) -> dict[str, Any]:
         n = len(self.latencies)
-        return {"run": self.name, "messages": n,
+        return {"run": self.name, "messages": n, "slow_spells": self.slow_spells(),
                 "msg_per_s": round(n / self.seconds, 1) if self.seconds else 0.0,
                 **ms(np.array(self.latencies)), "statuses": dict(self.statuses),
                 "server_cpu_s": round(self.cpu_seconds, 1),
@@ -242,6 +259,7 @@ class Driver:
         code, data = await self._post("/api/send", {"token": conv.token, "text": text},
                                       conv.address)
         run.latencies.append(time.perf_counter() - t0)
+        run.started.append(t0)
         run.statuses[data.get("status", str(code)) if code == 200 else str(code)] += 1
 
 
@@ -348,9 +366,13 @@ async def run_all(args: argparse.Namespace) -> dict[str, Any]:
         try:
             d = Driver(server, messages, connections=max(args.inflight, 100) + 100)
             try:
-                runs.append(await throughput(d, args.inflight, args.seconds))
-                runs.append(await people(d, 100, args.seconds))
-                runs.append(await offered(d, args.rate, args.seconds))
+                chosen = args.runs.split(",")
+                if "throughput" in chosen:
+                    runs.append(await throughput(d, args.inflight, args.seconds))
+                if "people" in chosen:
+                    runs.append(await people(d, 100, args.seconds))
+                if "offered" in chosen:
+                    runs.append(await offered(d, args.rate, args.seconds))
             finally:
                 await d.close()
             memory = server.memory()
@@ -382,6 +404,13 @@ def report(r: dict[str, Any]) -> str:
     lines.append(f"channels: web{' + Telegram (polling)' if r['telegram_on'] else ''}; "
                  f"started in {r['start_s']} s; RSS idle {r['idle_memory']}, after the runs "
                  f"{r['memory_after']}; exit code {r['exit_code']}")
+    for x in r["runs"]:
+        spells = x["slow_spells"]
+        if spells:
+            worst = max(spells, key=lambda sp: sp[1])
+            lines.append(f"{x['run']}: {len(spells)} stretch(es) with answers over 100 ms, "
+                         f"covering {sum(sp[2] for sp in spells)} messages; the longest "
+                         f"began at {worst[0]} s and lasted {worst[1]} s")
     lines.append(f"{r['messages_sent']} messages, {r['distinct_texts']} distinct texts, "
                  f"{r['distinct_rankings']} distinct normalised forms (ranking cache keys)")
     return "\n".join(lines)
@@ -393,6 +422,8 @@ def main(argv: list[str]) -> int:
     p.add_argument("--inflight", type=int, default=100)
     p.add_argument("--rate", type=float, default=300.0)
     p.add_argument("--seconds", type=float, default=20.0)
+    p.add_argument("--runs", default="throughput,people,offered",
+                   help="which runs, comma-separated (default: all three)")
     p.add_argument("--telegram", action="store_true",
                    help="serve Telegram too (polling a loopback fake Bot API)")
     p.add_argument("--json", nargs="?", const="", default=None, metavar="PATH")
