@@ -11,6 +11,7 @@ BENCHES = {
     "speed": "whole-engine latency, load time, cold start and memory as the catalogue grows",
     "safety": "safety screen recall and false alarms on a blind set, measured once",
     "e2e": "messages per second through the Telegram stack against a loopback fake Bot API",
+    "web": "the web chat under load: messages per second, latency and memory of signpost run",
 }
 
 

@@ -110,3 +110,39 @@ def save(name: str, data: dict[str, Any], path: str | None = None) -> Path:
     payload = {"benchmark": name, "machine": machine(), "command": command(), **data}
     out.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return out
+
+
+# Openings and endings young people put around a request; combined with the held-out
+# messages they give thousands of distinct, realistic texts, so no timed message is one
+# the engine has ranked before (its ranking cache would otherwise answer it).
+OPENINGS = ("", "hi ", "hey ", "yo ", "um ", "hello ", "pls ", "so ", "ok ", "quick one ")
+ENDINGS = ("", " pls", " im 15", " in e17", " near walthamstow", " for my little brother",
+           " tonight", " asap", " thanks", " im 19 in e10", " after school", " at weekends")
+
+
+def distinct_messages(count: int, seed: int = 13, safety_share: float = 0.1) -> list[str]:
+    """`count` different realistic messages; about `safety_share` of them disclosures."""
+    import random
+
+    import yaml
+
+    data = REPO / "tests" / "data"
+    rows = yaml.safe_load((data / "eval.yaml").read_text(encoding="utf-8"))
+    rows += yaml.safe_load((data / "safety.yaml").read_text(encoding="utf-8"))
+    danger = {"emergency", "self_harm", "exploitation", "threatened"}
+    safe = sorted({r["text"] for r in rows if r.get("intent") not in danger
+                   and not str(r["text"]).strip().isdigit()})
+    unsafe = sorted({r["text"] for r in rows if r.get("intent") in danger})
+    rng = random.Random(seed)
+    seen: set[str] = set()
+    out: list[str] = []
+    limit = len(OPENINGS) * len(ENDINGS) * (len(safe) + len(unsafe))
+    if count > limit:
+        raise ValueError(f"at most {limit} distinct messages can be made, not {count}")
+    while len(out) < count:
+        base = rng.choice(unsafe if rng.random() < safety_share else safe)
+        text = rng.choice(OPENINGS) + base + rng.choice(ENDINGS)
+        if text not in seen:
+            seen.add(text)
+            out.append(text)
+    return out

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from bot.routes import SAFETY_TITLES
 
@@ -105,3 +106,13 @@ def format_alert(alert: Alert, tz: dt.tzinfo | None = None) -> str:
                          "alert for this conversation.")
     lines.append(f"To read the conversation: signpost review conversation {alert.ref}")
     return "\n".join(lines)
+
+
+class AlertSink(Protocol):
+    """Somewhere staff are told about a disclosure (the Telegram staff group is one)."""
+
+    name: str  # for the operator's log, e.g. "telegram staff group"
+
+    async def post(self, alert: Alert) -> None:
+        """Deliver one alert; raise if it could not be delivered (the session logs it)."""
+        ...

@@ -27,7 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "match": ("bot.cli", "show how messages are matched (one JSON object per line with --json)"),
     "evaluate": ("bot.cli", "measure accuracy on a labelled YAML file"),
     "validate": ("bot.cli", "check the catalogue files and list every problem"),
-    "run": ("bot.runner", "run the Telegram bot (needs TELEGRAM_BOT_TOKEN; see docs/operator.md)"),
+    "run": ("bot.runner", "serve the web chat (and Telegram when TELEGRAM_BOT_TOKEN is set)"),
     "review": ("bot.review", "moderators: review the conversation log and teach the bot"),
     "schema": ("bot.staff", "write JSON Schemas so editors check catalogue files as you type"),
     "explain": ("bot.staff", "staff: show step by step why the bot answers a message as it does"),

@@ -11,6 +11,7 @@ message written for the operator who has to fix them; nothing here exits the pro
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import stat
@@ -23,7 +24,8 @@ DEFAULT_ENV_FILE = ".env"
 
 # name -> (default shown in the docs, meaning). docs/operator.md is checked against this.
 SETTINGS: dict[str, tuple[str, str]] = {
-    "TELEGRAM_BOT_TOKEN": ("(required)", "the bot's token from @BotFather"),
+    "TELEGRAM_BOT_TOKEN": ("(unset: web chat only)", "the bot's token from @BotFather; "
+                                                     "setting it turns Telegram on"),
     "SIGNPOST_CATALOGUE": ("current folder", "folder holding services.yaml, settings.yaml, "
                                              "lexicon.yaml and intents/"),
     "SIGNPOST_DATA_DIR": ("./data", "where the conversation log (SQLite) and its secret live"),
@@ -35,8 +37,10 @@ SETTINGS: dict[str, tuple[str, str]] = {
                                            "http://127.0.0.1:8081/bot"),
     "SIGNPOST_WEBHOOK_URL": ("(unset: polling)", "public HTTPS address Telegram posts "
                                                  "updates to; setting it turns on webhook mode"),
-    "SIGNPOST_WEBHOOK_LISTEN": ("127.0.0.1", "address the webhook server listens on"),
-    "SIGNPOST_WEBHOOK_PORT": ("8443", "port the webhook server listens on"),
+    "SIGNPOST_WEBHOOK_LISTEN": ("127.0.0.1", "not used by signpost run any more (the webhook "
+                                             "is a route of the web chat's server)"),
+    "SIGNPOST_WEBHOOK_PORT": ("8443", "not used by signpost run any more (the webhook is "
+                                      "served on SIGNPOST_WEB_PORT)"),
     "SIGNPOST_WEBHOOK_SECRET": ("(required for webhooks)", "secret Telegram sends with every "
                                                           "webhook request (1-256 of A-Z a-z "
                                                           "0-9 _ -)"),
@@ -46,6 +50,18 @@ SETTINGS: dict[str, tuple[str, str]] = {
                                      "/catalogue, comma-separated"),
     "SIGNPOST_ADMIN_CHAT_ID": ("(unset)", "chat id where rejected catalogue edits are "
                                           "reported"),
+    "SIGNPOST_WEB_LISTEN": ("127.0.0.1", "address the web chat (and the Telegram webhook) "
+                                         "listens on"),
+    "SIGNPOST_WEB_PORT": ("8080", "port the web chat (and the Telegram webhook) listens on"),
+    "SIGNPOST_WEB_EXIT_URL": ("https://www.bbc.co.uk/weather", "the neutral page quick exit "
+                                                              "opens instead of the chat"),
+    "SIGNPOST_WEB_EMBED_ORIGINS": ("(none: no embedding)", "sites allowed to show the chat "
+                                                           "in an iframe, e.g. "
+                                                           "https://school.example.org, "
+                                                           "space- or comma-separated"),
+    "SIGNPOST_TRUSTED_PROXIES": ("(none)", "addresses of your reverse proxies (IPs or "
+                                           "networks like 10.0.0.0/8) whose "
+                                           "X-Forwarded-For is believed"),
     "SIGNPOST_LOG_LEVEL": ("INFO", "DEBUG, INFO, WARNING or ERROR"),
     "SIGNPOST_ENV_FILE": ("./.env if present", "a file of NAME=value lines read before the "
                                                "environment"),
@@ -81,9 +97,19 @@ class Settings:
     alert_chat_id: int | None = None
     admin_ids: frozenset[int] = frozenset()
     admin_chat_id: int | None = None
+    web_listen: str = "127.0.0.1"
+    web_port: int = 8080
+    web_exit_url: str = "https://www.bbc.co.uk/weather"
+    web_embed_origins: tuple[str, ...] = ()
+    trusted_proxies: tuple[str, ...] = ()
     log_level: str = "INFO"
     env_file: Path | None = None
     warnings: tuple[str, ...] = ()
+
+    @property
+    def telegram(self) -> bool:
+        """Telegram is on only when a token is set; the web chat is always on."""
+        return bool(self.token)
 
     @property
     def webhook(self) -> bool:
@@ -246,6 +272,35 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
             problems.append(f"SIGNPOST_ADMIN_IDS should be Telegram user ids separated by "
                             f"commas, e.g. 123456789,987654321; {item!r} is not a number.")
 
+    if get("SIGNPOST_WEBHOOK_LISTEN") or get("SIGNPOST_WEBHOOK_PORT"):
+        warnings.append("SIGNPOST_WEBHOOK_LISTEN and SIGNPOST_WEBHOOK_PORT are no longer used: "
+                        "Telegram's webhook is served on SIGNPOST_WEB_LISTEN:SIGNPOST_WEB_PORT "
+                        "at the path of SIGNPOST_WEBHOOK_URL; point your web server there.")
+    web_listen = get("SIGNPOST_WEB_LISTEN") or "127.0.0.1"
+    web_port = integer("SIGNPOST_WEB_PORT", 8080, 1, 65535)
+    exit_url = get("SIGNPOST_WEB_EXIT_URL") or "https://www.bbc.co.uk/weather"
+    parts = urlsplit(exit_url)
+    if parts.scheme != "https" or not parts.netloc:
+        problems.append(f"SIGNPOST_WEB_EXIT_URL should be a neutral https:// page such as "
+                        f"https://www.bbc.co.uk/weather, not {exit_url!r}.")
+    embed: list[str] = []
+    for item in (get("SIGNPOST_WEB_EMBED_ORIGINS") or "").replace(",", " ").split():
+        parts = urlsplit(item)
+        if parts.scheme not in ("https", "http") or not parts.netloc or parts.path.strip("/"):
+            problems.append(f"SIGNPOST_WEB_EMBED_ORIGINS should list origins such as "
+                            f"https://school.example.org (no path), not {item!r}.")
+        else:
+            embed.append(f"{parts.scheme}://{parts.netloc}")
+    proxies: list[str] = []
+    for item in (get("SIGNPOST_TRUSTED_PROXIES") or "").replace(",", " ").split():
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            problems.append(f"SIGNPOST_TRUSTED_PROXIES should list IP addresses or networks "
+                            f"such as 127.0.0.1 or 10.0.0.0/8, not {item!r}.")
+        else:
+            proxies.append(item)
+
     level = (get("SIGNPOST_LOG_LEVEL") or "INFO").upper()
     if level not in _LEVELS:
         problems.append(f"SIGNPOST_LOG_LEVEL should be one of {', '.join(_LEVELS)}, "
@@ -271,6 +326,11 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
         alert_chat_id=alert_chat,
         admin_ids=frozenset(admin_ids),
         admin_chat_id=admin_chat,
+        web_listen=web_listen,
+        web_port=web_port,
+        web_exit_url=exit_url,
+        web_embed_origins=tuple(embed),
+        trusted_proxies=tuple(proxies),
         log_level=level,
         env_file=env_file,
         warnings=tuple(warnings),

@@ -1,36 +1,50 @@
-"""`signpost run`: start the Telegram bot (polling, or webhook when configured).
+"""`signpost run`: one process, one asyncio loop, every configured channel.
 
-Kept apart from bot.channels.telegram so `signpost --help` does not import PTB.
+    web chat      always, on SIGNPOST_WEB_LISTEN:SIGNPOST_WEB_PORT (default 127.0.0.1:8080)
+    Telegram      when TELEGRAM_BOT_TOKEN is set: polling, or webhook when
+                  SIGNPOST_WEBHOOK_URL is set (its route is served by the same ASGI app)
+
+One store (one writer thread), one live catalogue and one Session serve both channels;
+bot/jobs.py polls the catalogue, posts alert follow-ups and purges old turns.
+
 Exit codes: 0 stopped cleanly (SIGINT/SIGTERM), 1 failed while running, 2 cannot start
-(missing token, bad settings, catalogue with errors, token rejected by Telegram).
+(bad settings, catalogue with errors, address in use, token rejected by Telegram).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import logging
+import signal
+import socket
 import sys
+from collections.abc import Iterator
+from typing import Any
 
-from bot.config import ConfigError, MissingToken, load_settings
+from bot.config import ConfigError, Settings, load_settings
 from bot.logsafe import redact_secrets, setup_logging
 
 log = logging.getLogger("bot.runner")
 
 
+class CannotStart(Exception):
+    """The server cannot start; the message says why, for the operator."""
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--catalogue", metavar="DIR",
                    help="catalogue folder (default: $SIGNPOST_CATALOGUE or the current folder)")
-    p.epilog = ("Settings come from environment variables (or a .env file); see "
-                "docs/operator.md. Needs TELEGRAM_BOT_TOKEN; to try the bot without "
-                "Telegram, use: signpost chat")
+    p.epilog = ("Serves the web chat on http://127.0.0.1:8080 (SIGNPOST_WEB_LISTEN, "
+                "SIGNPOST_WEB_PORT), and Telegram too when TELEGRAM_BOT_TOKEN is set. "
+                "Settings come from environment variables (or a .env file); see "
+                "docs/operator.md.")
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        settings = load_settings()
-    except MissingToken as exc:
-        print(f"signpost: {exc}", file=sys.stderr)
-        return 2
+        settings = load_settings(need_token=False)
     except ConfigError as exc:
         print(f"signpost: {exc}", file=sys.stderr)
         return 2
@@ -44,9 +58,6 @@ def run(args: argparse.Namespace) -> int:
     for warning in settings.warnings:
         log.warning("%s", warning)
 
-    from telegram.error import InvalidToken, TelegramError
-
-    from bot.channels.telegram import run_bot
     from bot.live import LiveCatalogue
 
     live = LiveCatalogue(settings.catalogue_dir)
@@ -58,17 +69,129 @@ def run(args: argparse.Namespace) -> int:
               "(run 'signpost validate') before starting the bot.", file=sys.stderr)
         return 2
     try:
-        run_bot(settings, live)
-    except InvalidToken:
-        print("signpost: Telegram rejected TELEGRAM_BOT_TOKEN. Copy the token again from "
-              "@BotFather (/mybots, then API Token).", file=sys.stderr)
+        asyncio.run(serve(settings, live))
+    except CannotStart as exc:
+        print(f"signpost: {redact_secrets(str(exc))}", file=sys.stderr)
         return 2
-    except TelegramError as exc:
-        print(f"signpost: could not talk to Telegram: {redact_secrets(str(exc))}",
-              file=sys.stderr)
-        return 1
+    except KeyboardInterrupt:
+        return 0
     except Exception as exc:  # the message may quote a URL; never print the token
         log.error("stopped after an error: %s", type(exc).__name__, exc_info=True)
         print(f"signpost: stopped after an error: {redact_secrets(str(exc))}", file=sys.stderr)
         return 1
     return 0
+
+
+def listen_socket(host: str, port: int) -> socket.socket:
+    """Bind the web chat's address now, so a busy port is a clear message, not a trace."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        family, kind, proto, _, addr = infos[0]
+        # proto must say TCP, or asyncio leaves Nagle's algorithm on for accepted
+        # connections (40 ms stalls against delayed ACKs).
+        sock = socket.socket(family, kind, proto or socket.IPPROTO_TCP)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(addr)
+    except OSError as exc:
+        raise CannotStart(f"cannot listen on {host}:{port} ({exc.strerror or exc}). Is "
+                          "another program using it? Choose another port with "
+                          "SIGNPOST_WEB_PORT.") from None
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
+async def serve(settings: Settings, live: Any, *, sock: socket.socket | None = None) -> None:
+    """Serve every configured channel until SIGINT or SIGTERM."""
+    import uvicorn
+    from starlette.routing import BaseRoute
+
+    from bot.jobs import Jobs
+    from bot.jobs import stop as stop_jobs
+    from bot.session import Session
+    from bot.store import AsyncStore
+    from bot.web.app import WebChat
+
+    store = await AsyncStore.open(settings.data_dir, settings.secret)
+    session = Session(live, store)
+    telegram: Any = None
+    routes: list[BaseRoute] = []
+    report = None
+    try:
+        if settings.telegram:
+            telegram, report = await _start_telegram(settings, live, session, routes)
+        if not session.sinks:
+            log.warning("no staff alert sink is configured (SIGNPOST_ALERT_CHAT_ID with "
+                        "Telegram on): disclosures are answered, but no staff are told")
+        sock = sock or listen_socket(settings.web_listen, settings.web_port)
+        web = WebChat(session, settings, extra_routes=routes)
+        config = uvicorn.Config(web.app, lifespan="off", access_log=False, log_config=None,
+                                server_header=False, date_header=False,
+                                proxy_headers=False, log_level="warning")
+        server = _server_class()(config)
+        _on_signals(server)
+        jobs = Jobs(session, settings.retention_days, report).start()
+        host, port = sock.getsockname()[:2]
+        log.info("web chat on http://%s:%d", host, port)
+        try:
+            await server.serve(sockets=[sock])
+        finally:
+            await stop_jobs(jobs)
+    finally:
+        await session.flush_all()  # held bursts answered while Telegram can still send
+        if telegram is not None:
+            from bot.channels.telegram import stop
+
+            await stop(telegram)
+        await session.close()
+        log.info("stopped")
+
+
+def _on_signals(server: Any) -> None:
+    """SIGINT and SIGTERM stop the server gracefully (then Telegram, then the store)."""
+    loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        server.should_exit = True
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows
+            loop.add_signal_handler(sig, stop)
+
+
+def _server_class() -> Any:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn's server without its own signal handling (it re-raises the signal after
+        shutting down, which would kill the process before Telegram and the store close)."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+    return Server
+
+
+async def _start_telegram(settings: Settings, live: Any, session: Any,
+                          routes: list[Any]) -> tuple[Any, Any]:
+    from telegram.error import InvalidToken, TelegramError
+
+    from bot.channels.telegram import build_application, signpost_of, start, webhook_route
+
+    app = build_application(settings, live, session=session, updater=not settings.webhook)
+    if settings.webhook:
+        routes.append(webhook_route(app, settings))
+    try:
+        try:
+            await start(app, settings)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await app.shutdown()
+            raise
+    except InvalidToken:
+        raise CannotStart("Telegram rejected TELEGRAM_BOT_TOKEN. Copy the token again from "
+                          "@BotFather (/mybots, then API Token).") from None
+    except TelegramError as exc:
+        raise CannotStart(f"could not talk to Telegram: {exc}") from None
+    return app, signpost_of(app).tell_admins

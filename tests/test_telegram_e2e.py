@@ -7,6 +7,7 @@ SIGNPOST_BOT_API_URL's setting, exactly as it would talk to a self-hosted Bot AP
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import datetime as dt
 import logging
@@ -32,6 +33,9 @@ from bot.config import Settings
 from bot.dialogue import ChatState, Engine, Reply
 from bot.live import LiveCatalogue
 from bot.logsafe import forget_secrets, protect, protect_handlers
+from bot.session import Session
+from bot.store import AsyncStore
+from bot.web.app import WebChat
 from tests.conftest import REPO
 from tests.fake_telegram import FakeTelegram, buttons, text_of
 
@@ -130,10 +134,11 @@ def start_bot(fake: FakeTelegram, tmp_path: Path, live: LiveCatalogue
 
     @asynccontextmanager
     async def start(live_: LiveCatalogue | None = None, flood: tg.FloodPolicy | None = None,
-                    clock: Callable[[], float] | None = None, **over: Any
-                    ) -> AsyncIterator[Bot]:
+                    clock: Callable[[], float] | None = None, burst_window: float = 0.0,
+                    **over: Any) -> AsyncIterator[Bot]:
         settings = make_settings(fake, tmp_path / "data", **over)
-        kwargs: dict[str, Any] = {}
+        # People in these tests wait for each answer; the burst test sets its own window.
+        kwargs: dict[str, Any] = {"burst_window": burst_window}
         if flood is not None:
             kwargs["flood"] = flood
         if clock is not None:
@@ -226,7 +231,7 @@ async def test_location_gives_nearest_and_is_never_stored(start_bot: Any) -> Non
         sent = bot.fake.send(user, location={"latitude": 51.58341, "longitude": -0.01977})
         [reply] = await bot.fake.replies(KEZ_ID, 1, after=sent["message_id"])
         await bot.fake.quiet()
-        conv = bot.sp._conversations[KEZ_ID]
+        conv = bot.sp.conversation(KEZ_ID)
         assert conv.state.location is None
         # A live location moving sends edits; they are not answered again.
         bot.fake.send(user, edited_of=sent, location={"latitude": 51.5835, "longitude": -0.02})
@@ -289,31 +294,47 @@ async def test_group_chat_answered_once_then_ignored(start_bot: Any) -> None:
     assert len(said) == 1 and "private" in said[0]["text"]
 
 
-async def test_flood_slows_down_but_never_drops_safety(start_bot: Any, live: LiveCatalogue
-                                                      ) -> None:
-    """Twelve messages at once: five answered, one calm note, and the safety one answered."""
-    danger = "they stabbed my friend hes bleeding"
-    safety_first_line = live.engine.respond(danger).text.split("\n")[0]
-    async with start_bot(clock=lambda: 0.0) as bot:  # the bucket never refills
+async def test_a_burst_is_answered_as_one_turn(start_bot: Any) -> None:
+    """Messages sent together after a first one: one answer for all of them, one log row."""
+    async with start_bot(burst_window=0.5) as bot:
         user = bot.kez()
         first = bot.fake.say(user, "hello")
-        for n in range(7):
+        await bot.fake.replies(KEZ_ID, 1, after=first["message_id"])
+        bot.fake.say(user, "any football")
+        bot.fake.say(user, "near me")
+        await bot.fake.wait_for(lambda: len(bot.fake.bot_messages(KEZ_ID)) >= 2)
+        await bot.fake.quiet(0.6)
+        said = bot.fake.bot_messages(KEZ_ID)
+    assert len(said) == 2 and "When:" in said[1]["text"]
+    assert [t["text"] for t in turns(bot.data)] == ["hello", "any football\nnear me"]
+
+
+async def test_flood_slows_down_but_never_drops_safety(start_bot: Any, live: LiveCatalogue
+                                                      ) -> None:
+    """Thirty messages at once (real abuse): one calm note about skipping, the burst before
+    the limit answered as one turn, and the disclosure answered safety first."""
+    danger = "they stabbed my friend hes bleeding"
+    async with start_bot(clock=lambda: 0.0, burst_window=1.0) as bot:
+        user = bot.kez()
+        first = bot.fake.say(user, "hello")
+        await bot.fake.replies(KEZ_ID, 1, after=first["message_id"])
+        for n in range(25):
             bot.fake.say(user, f"hello again {n}")
         bot.fake.say(user, danger)
         for _ in range(3):
             bot.fake.say(user, "hello?")
         await bot.fake.wait_for(lambda: any(
-            m["text"].startswith(safety_first_line) for m in bot.fake.bot_messages(KEZ_ID)))
-        await bot.fake.quiet(0.3)
+            "999" in m["text"].split("\n")[0] for m in bot.fake.bot_messages(KEZ_ID)[1:]))
+        await bot.fake.quiet(1.2)
         said = [m["text"] for m in bot.fake.bot_messages(KEZ_ID)]
-    assert first
-    assert sum(t == tg.SLOW_DOWN for t in said) == 1
-    at = next(n for n, t in enumerate(said) if t.startswith(safety_first_line))
-    before = [t for t in said[:at] if t != tg.SLOW_DOWN]
-    assert len(before) == 5, "the first five messages were answered, the next ones ignored"
-    assert said.index(tg.SLOW_DOWN) == 5
-    # after the safety reply (and its follow-on part, if any) nothing more was answered
-    assert len(said) - at <= 2
+    assert said.count(tg.SLOW_DOWN) == 1 and "skipping" in tg.SLOW_DOWN
+    at = next(n for n, t in enumerate(said) if n and "999" in t.split("\n")[0])
+    assert said.index(tg.SLOW_DOWN) < at, "told about skipping before the safety reply"
+    assert len(said) - at <= 2, "nothing answered after the safety reply and its follow-on"
+    logged = [t["text"] for t in turns(bot.data)]
+    assert logged[0] == "hello" and len(logged) == 2
+    assert "hello again 18" in logged[1] and danger in logged[1]
+    assert "hello again 19" not in logged[1], "messages over 20 a minute were skipped"
 
 
 async def test_engine_crash_still_answers_with_999(start_bot: Any, live: LiveCatalogue,
@@ -355,7 +376,7 @@ async def test_crash_outside_the_engine_still_answers(start_bot: Any) -> None:
         async def explode(*args: Any, **kwargs: Any) -> None:
             raise ValueError("delivery broke")
 
-        bot.sp.deliver = explode  # type: ignore[method-assign]
+        bot.sp.send = explode  # type: ignore[method-assign]
         [reply] = await bot.ask("any football near me")
     assert reply["text"] == routes.ERROR_REPLY and "999" in reply["text"]
 
@@ -434,7 +455,7 @@ async def test_safety_alert_reaches_staff_without_identifiers(start_bot: Any) ->
         await bot.ask("i really want to end it all")
         await bot.fake.quiet(0.3)
         alerts = bot.fake.bot_messages(ALERT_CHAT)
-        ref = bot.sp._conversations[KEZ_ID].ref
+        ref = bot.sp.conversation(KEZ_ID).ref
     assert len(alerts) == 1, "one alert per conversation per 10 minutes"
     text = alerts[0]["text"]
     assert ref in text and "self_harm" in text and "Time:" in text
@@ -532,6 +553,45 @@ async def test_webhook_checks_the_secret(fake: FakeTelegram, tmp_path: Path,
     assert len(fake.bot_messages(KEZ_ID)) == 1, "rejected posts were not processed"
 
 
+async def test_webhook_route_in_the_web_app(fake: FakeTelegram, tmp_path: Path,
+                                           live: LiveCatalogue) -> None:
+    """`signpost run`'s webhook: a route of the web chat's ASGI app (updater None), checking
+    the secret; the web chat and Telegram share one session and one log."""
+    settings = make_settings(fake, tmp_path / "data",
+                             webhook_url="https://bot.example.org/tg-hook",
+                             webhook_secret="s3cret-Hook_1")
+    store = await AsyncStore.open(settings.data_dir)
+    session = Session(live, store, burst_window=0.0)
+    app = tg.build_application(settings, live, session=session, updater=False)
+    assert app.updater is None
+    web = WebChat(session, settings, extra_routes=[tg.webhook_route(app, settings)])
+    await tg.start(app, settings)
+    update = {"update_id": 7, "message": {
+        "message_id": 1, "date": int(time.time()), "text": "any football near me",
+        "chat": {"id": KEZ_ID, "type": "private"},
+        "from": {"id": KEZ_ID, "is_bot": False, "first_name": KEZ_NAME}}}
+    try:
+        assert fake.webhook and fake.webhook["secret_token"] == "s3cret-Hook_1"
+        transport = httpx.ASGITransport(app=web.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            wrong = await client.post("/tg-hook", json=update,
+                                      headers={"X-Telegram-Bot-Api-Secret-Token": "nope"})
+            huge = await client.post("/tg-hook", content=b"{" + b" " * 300_000 + b"}",
+                                     headers={"X-Telegram-Bot-Api-Secret-Token":
+                                              "s3cret-Hook_1"})
+            right = await client.post("/tg-hook", json=update,
+                                      headers={"X-Telegram-Bot-Api-Secret-Token":
+                                               "s3cret-Hook_1"})
+            [answer] = await fake.replies(KEZ_ID, 1)
+            page = await client.post("/api/start", json={}, headers={"Origin": "http://t"})
+    finally:
+        await tg.stop(app)
+        await session.close()
+    assert (wrong.status_code, huge.status_code, right.status_code) == (403, 413, 200)
+    assert "When:" in answer["text"] and page.status_code == 200
+    assert [r["channel"] for r in turns(tmp_path / "data")] == ["telegram", "web"]
+
+
 # ---------------------------------------------------------------- secrets and privacy
 
 
@@ -550,7 +610,7 @@ async def test_token_never_logged_and_logs_carry_no_ids(
             await bot.ask("/start")
             await bot.ask("any football near me")
             await bot.ask("i want to kill myself")
-            bot.sp.deliver = None  # type: ignore[assignment]  # force the error handler
+            bot.sp.send = None  # type: ignore[assignment]  # force the error handler
             await bot.ask("hello")
             logging.getLogger("bot.test").error("the token is %s", TOKEN)
     finally:
@@ -589,15 +649,39 @@ async def test_database_holds_no_identifiers(start_bot: Any) -> None:
 # ---------------------------------------------------------------- signpost run
 
 
-def test_run_without_token_exits_2(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
-    """`signpost run` without a token names the variable and points to `signpost chat`."""
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-    monkeypatch.delenv("SIGNPOST_ENV_FILE", raising=False)
-    monkeypatch.chdir(tmp_path)
-    assert main(["run"]) == 2
-    err = capsys.readouterr().err
-    assert "TELEGRAM_BOT_TOKEN" in err and "signpost chat" in err
+async def test_run_without_token_serves_the_web_chat(tmp_path: Path,
+                                                     unused_tcp_port: int) -> None:
+    """`signpost run` with no token: the web chat answers; SIGTERM stops it with exit 0."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SIGNPOST_", "TELEGRAM_"))}
+    env.update(SIGNPOST_CATALOGUE=str(REPO), SIGNPOST_DATA_DIR=str(tmp_path / "data"),
+               SIGNPOST_WEB_PORT=str(unused_tcp_port))
+    base = f"http://127.0.0.1:{unused_tcp_port}"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        async with httpx.AsyncClient(base_url=base, headers={"Origin": base}) as client:
+            for _ in range(150):
+                with contextlib.suppress(httpx.TransportError):
+                    if (await client.get("/healthz")).status_code == 200:
+                        break
+                await asyncio.sleep(0.2)
+            start = (await client.post("/api/start", json={})).json()
+            answer = await client.post("/api/send", json={"token": start["token"],
+                                                          "text": "any football near me"})
+        proc.send_signal(signal.SIGTERM)
+        _, err_bytes = await asyncio.wait_for(proc.communicate(), 20)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    err = err_bytes.decode()
+    assert proc.returncode == 0, err[-2000:]
+    assert answer.status_code == 200 and answer.json()["messages"][0]["parts"][0]["services"]
+    assert "web chat on http://127.0.0.1" in err and "stopped" in err
+    assert "127.0.0.1:" not in err.split("web chat on")[0], "no client address is logged"
+    rows = turns(tmp_path / "data")
+    assert [r["channel"] for r in rows] == ["web", "web"]
 
 
 def test_webhook_without_secret_exits_2(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
@@ -612,13 +696,14 @@ def test_webhook_without_secret_exits_2(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert "SIGNPOST_WEBHOOK_SECRET is required" in err and TOKEN not in err
 
 
-async def test_signpost_run_answers_and_stops_cleanly_on_sigterm(fake: FakeTelegram,
-                                                                 tmp_path: Path) -> None:
-    """The real command: answers /start over the Bot API, exits 0 on SIGTERM, no token."""
+async def test_signpost_run_answers_and_stops_cleanly_on_sigterm(
+        fake: FakeTelegram, tmp_path: Path, unused_tcp_port: int) -> None:
+    """The real command: answers /start over the Bot API and serves the web chat from the
+    same process; exits 0 on SIGTERM, no token printed."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SIGNPOST_", "TELEGRAM_"))}
     env.update(TELEGRAM_BOT_TOKEN=TOKEN, SIGNPOST_BOT_API_URL=fake.base_url,
                SIGNPOST_DATA_DIR=str(tmp_path / "data"), SIGNPOST_CATALOGUE=str(REPO),
-               SIGNPOST_LOG_LEVEL="DEBUG")
+               SIGNPOST_LOG_LEVEL="DEBUG", SIGNPOST_WEB_PORT=str(unused_tcp_port))
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
@@ -626,6 +711,9 @@ async def test_signpost_run_answers_and_stops_cleanly_on_sigterm(fake: FakeTeleg
         await fake.wait_for(lambda: fake.calls_of("getUpdates"), timeout=30)
         fake.say(fake.user(KEZ_ID, KEZ_NAME, KEZ_HANDLE), "/start")
         [welcome] = await fake.replies(KEZ_ID, 1, timeout=10)
+        base = f"http://127.0.0.1:{unused_tcp_port}"
+        async with httpx.AsyncClient(base_url=base, headers={"Origin": base}) as client:
+            web = await client.post("/api/start", json={})
         proc.send_signal(signal.SIGTERM)
         out, err_bytes = await asyncio.wait_for(proc.communicate(), 20)
     finally:
@@ -634,18 +722,19 @@ async def test_signpost_run_answers_and_stops_cleanly_on_sigterm(fake: FakeTeleg
             await proc.wait()
     err = err_bytes.decode()
     assert proc.returncode == 0, err[-2000:]
-    assert "999" in welcome["text"]
+    assert "999" in welcome["text"] and "999" in web.text
     assert TOKEN not in err and TOKEN not in out.decode()
     assert "stopped" in err and str(KEZ_ID) not in err
     assert (tmp_path / "data" / "signpost.db").exists()
 
 
-async def test_signpost_run_rejected_token(tmp_path: Path) -> None:
+async def test_signpost_run_rejected_token(tmp_path: Path, unused_tcp_port: int) -> None:
     """A token Telegram rejects: exit 2 with advice, and the token is not printed."""
     other = await FakeTelegram("987654321:AAHsomeOtherBotsTokenNotOurs_987654").start()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SIGNPOST_", "TELEGRAM_"))}
     env.update(TELEGRAM_BOT_TOKEN=TOKEN, SIGNPOST_CATALOGUE=str(REPO),
-               SIGNPOST_BOT_API_URL=other.base_url, SIGNPOST_DATA_DIR=str(tmp_path / "data"))
+               SIGNPOST_BOT_API_URL=other.base_url, SIGNPOST_DATA_DIR=str(tmp_path / "data"),
+               SIGNPOST_WEB_PORT=str(unused_tcp_port))
     try:
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,

@@ -1,19 +1,20 @@
-"""The Telegram channel: Update -> engine -> Reply -> Telegram messages, nothing else.
+"""The Telegram channel: a thin adapter over bot.session.
 
-Content decisions live in `bot.dialogue`; this module only translates, plus the things
-that are about Telegram itself: HTML escaping and message splitting, button callback
-data, flood protection, /hide (deleting recent messages), /forget, feedback buttons,
-staff alerts, admin commands, and never leaving a young person without a reply.
+Updates become `Session.handle` calls; a `Reply` becomes HTML messages and inline
+keyboards. Everything else that is about Telegram itself lives here too: HTML escaping
+and message splitting, button callback data, /hide (deleting recent messages), feedback
+buttons, the staff group as an alert sink, admin commands, group chats, and never leaving
+a young person without a reply when a handler crashes.
 
 Handler order (PTB handler groups):
 
     -1  gate          groups/channels answered once then ignored; every private message
-                      remembered for /hide; flood protection (safety messages always pass)
+                      remembered for /hide
      0  commands, location, text, captions, anything else, button presses
     error handler     logs without message text, token or ids; still replies with 999
 
-The conversation log is reached only through one worker thread, so a slow or locked
-database never delays a reply and a failing store never breaks one.
+Conversations, bursts, the flood limit, the engine, the log, alerts and /forget are the
+session's (bot/session.py); the catalogue poll and the purge are bot/jobs.py's.
 """
 
 from __future__ import annotations
@@ -26,16 +27,15 @@ import hmac
 import html
 import logging
 import re
-import secrets
 import time
 import traceback
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 from telegram import (
     BotCommand,
     InlineKeyboardButton,
@@ -62,28 +62,44 @@ from telegram.ext import (
 )
 
 from bot import routes
-from bot.alerts import Alert, AlertLimiter, format_alert
+from bot.alerts import Alert, format_alert
 from bot.catalogue import LONDON
 from bot.config import Settings
 from bot.dialogue import Button, ChatState, Engine, Reply, ServicePick, crash_reply
-from bot.live import LiveCatalogue, ReloadResult
+from bot.jobs import Jobs, catalogue_report, reload_report
+from bot.jobs import stop as stop_jobs
+from bot.live import LiveCatalogue
 from bot.render import card_fields, card_title
-from bot.safety import floor_screen
+from bot.session import (
+    BURST_WINDOW,
+    DEFAULT_FLOOD,
+    FORGET_DONE,
+    FORGET_LATER,
+    FORGET_NOTHING,
+    NOT_TEXT,
+    SLOW_DOWN,
+    Conversation,
+    Event,
+    FloodPolicy,
+    Outgoing,
+    Session,
+)
+from bot.store import AsyncStore
+from bot.web.guard import Rejected, read_json
+
+__all__ = ["FORGET_DONE", "FORGET_LATER", "FORGET_NOTHING", "NOT_TEXT", "SLOW_DOWN",
+           "FloodPolicy", "Signpost", "build_application", "catalogue_report",
+           "reload_report"]
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 CHANNEL = "telegram"
 CALLBACK_VERSION = "1"
 MAX_CALLBACK_BYTES = 64
 MAX_CHARS = 4000  # Telegram's limit is 4096; the margin covers the feedback line
 MAX_RAW_LINE = 600  # a raw line this long stays under MAX_CHARS even fully escaped
-HIDE_WINDOW = dt.timedelta(hours=48)  # how far back Telegram lets a bot delete
 FEEDBACK_WAIT = 0.3  # seconds to wait for the turn id before sending without feedback
-POLL_SECONDS = 2.0
-PURGE_SECONDS = 24 * 3600.0
-MAX_CONVERSATIONS = 20_000
+MAX_UPDATE_BYTES = 256 * 1024  # a webhook body larger than this is refused unread
 
 BOT_COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", "What I can do, and the menu"),
@@ -100,111 +116,17 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "channel_post"
                    "my_chat_member"]
 
 # Texts about the channel itself (not content decisions), so they live here.
-NOT_TEXT = ("I can only read typed messages. Could you type what you're looking for, in "
-            "your own words? Or pick from the menu below.\n" + routes.EMERGENCY_LINE)
 GROUP_REPLY = ("Hi! I only talk in private chats, so nobody else sees what you ask. Tap my "
                "name and then Message to talk to me on your own.\n" + routes.EMERGENCY_LINE)
-SLOW_DOWN = ("You're sending messages faster than I can read them. Take a moment and send "
-             "one message at a time, I'm still here.\n" + routes.EMERGENCY_LINE)
 HIDE_DONE = ("Done. To hide this chat completely, delete it from your chat list (press and "
              "hold it, then Delete) and mute it so nothing pops up on your screen (open the "
              "chat, tap the name at the top, then Mute). You can come back any time.")
-FORGET_DONE = ("Done: I erased {n} message(s) from this chat's log, and forgot the age and "
-               "area you told me. /privacy explains what is kept.")
-FORGET_NOTHING = ("Nothing from this chat is stored in my log, so there is nothing to erase. "
-                  "I've forgotten the age and area you told me. /privacy has the details.")
-FORGET_LATER = ("I couldn't erase the log this very moment, so it will be erased "
-                "automatically as soon as possible. You don't need to do anything else.")
 FEEDBACK_PROMPT = "Did this help?"
 FEEDBACK_THANKS = "Thanks for telling me."
 SLOW_DOWN_TOAST = "Slow down a little, then try again."
 
 
-# ---------------------------------------------------------------- the conversation log
-
-
-class ConversationLog(Protocol):
-    """What the channel needs from bot.store.Store (see that module)."""
-
-    def conversation_ref(self, channel: str, user_id: int | str) -> str: ...
-    def log_turn(self, ref: str, channel: str, text: str, reply: Reply,
-                 at: dt.datetime | None = None) -> int | None: ...
-    def set_feedback(self, turn_id: int, ref: str, helpful: bool) -> bool: ...
-    def forget(self, ref: str) -> int: ...
-    def remember_message(self, ref: str, message_id: int,
-                         at: dt.datetime | None = None) -> None: ...
-    def recent_messages(self, ref: str, since: dt.datetime) -> list[int]: ...
-    def drop_messages(self, ref: str, message_ids: list[int]) -> None: ...
-    def purge(self, retention_days: int, now: dt.datetime | None = None) -> int: ...
-    def close(self) -> None: ...
-
-
-def open_store(data_dir: Path, secret: str | None) -> ConversationLog | None:
-    """Open the conversation log, or None (logged) if it cannot be opened."""
-    try:
-        from bot.store import Store, parse_secret
-    except ImportError:
-        log.error("the conversation log (bot.store) is not installed; nothing will be logged")
-        return None
-    try:
-        key = parse_secret(secret) if secret else None
-        store: ConversationLog = Store.open(data_dir, secret=key)
-    except Exception:
-        log.exception("could not open the conversation log in %s; answering without it",
-                      data_dir)
-        return None
-    return store
-
-
-def _redact(text: str) -> str:
-    try:
-        from bot.redact import redact
-    except ImportError:
-        return ""  # without the redactor no message text may leave the conversation
-    try:
-        return redact(text)
-    except Exception as exc:  # no traceback: it could quote the message
-        log.error("redaction failed (%s); leaving the message out of the alert",
-                  type(exc).__name__)
-        return ""
-
-
-# ---------------------------------------------------------------- flood protection
-
-
-@dataclass(frozen=True, slots=True)
-class FloodPolicy:
-    """A token bucket per person: `burst` messages at once, then one per `refill` seconds."""
-
-    burst: float = 5.0
-    refill: float = 1.5
-
-
-@dataclass(slots=True)
-class TokenBucket:
-    capacity: float
-    refill: float
-    tokens: float
-    last: float
-
-    def take(self, now: float) -> bool:
-        self.tokens = min(self.capacity, self.tokens + (now - self.last) / self.refill)
-        self.last = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return True
-        return False
-
-
-@dataclass(slots=True)
-class Conversation:
-    """One private chat, in memory only (never written to disk)."""
-
-    ref: str
-    bucket: TokenBucket
-    state: ChatState = field(default_factory=ChatState)
-    warned: bool = False  # the "slow down" note was sent for this burst
-    recent: list[tuple[int, float]] = field(default_factory=list)  # only if no store
+# ---------------------------------------------------------------- one chat at a time
 
 
 class PerChatProcessor(BaseUpdateProcessor):
@@ -327,10 +249,18 @@ def unpack(data: str | None) -> tuple[str, str, set[str]]:
 
 
 class Signpost:
-    """What every handler shares: live catalogue, conversation log, limits and alerts."""
+    """The Telegram channel: updates become session calls; a Reply becomes HTML + keyboards.
+
+    Everything that is not about Telegram itself (conversations, bursts, the flood limit,
+    the engine, the log, alerts, /forget, feedback) is `bot.session.Session`'s job.
+    """
+
+    name = CHANNEL
 
     def __init__(self, settings: Settings, live: LiveCatalogue, *,
-                 flood: FloodPolicy = FloodPolicy(),
+                 session: Session | None = None,
+                 flood: FloodPolicy = DEFAULT_FLOOD,
+                 burst_window: float = BURST_WINDOW,
                  clock: Callable[[], float] = time.monotonic,
                  now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
         self.settings = settings
@@ -338,75 +268,20 @@ class Signpost:
         self.flood = flood
         self.clock = clock
         self.now = now
-        self.store: ConversationLog | None = None
-        self.alerts = AlertLimiter()
-        self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="signpost-store")
-        self._conversations: OrderedDict[int, Conversation] = OrderedDict()
+        self._owns_session = session is None  # built by the tests; `signpost run` passes one
+        self.session = session or Session(live, flood=flood, burst_window=burst_window,
+                                          clock=clock, now=now)
+        self.jobs = Jobs(self.session, settings.retention_days, self.tell_admins)
+        self.sink: TelegramStaffGroup | None = None
         self._groups_told: set[int] = set()
         self._answered: OrderedDict[int, None] = OrderedDict()
+        self._current: dict[int, int] = {}  # chat id -> update being handled (one per chat)
         self._aliases: dict[str, str] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
         self._jobs: list[asyncio.Task[None]] = []
-        self._reload_lock = asyncio.Lock()
-        self._ref_key = secrets.token_bytes(32)  # only used when there is no store
         self.app: Application[Any, Any, Any, Any, Any, Any] | None = None
 
-    # ------------------------------------------------------------ store access
-
-    async def _call(self, fn: Callable[..., T], *args: Any) -> T | None:
-        """Run a store method on the store thread; None (logged) if it fails."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._io, self._safe, fn, args)
-
-    def _submit(self, fn: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
-        """Queue a store call now (keeps order with later calls) without waiting for it."""
-        loop = asyncio.get_running_loop()
-        return loop.run_in_executor(self._io, self._safe, fn, args)
-
-    @staticmethod
-    def _safe(fn: Callable[..., T], args: tuple[Any, ...]) -> T | None:
-        try:
-            return fn(*args)
-        except Exception as exc:  # a failing store never breaks a reply
-            log.warning("conversation log: %s failed (%s)", getattr(fn, "__name__", "call"),
-                        type(exc).__name__)
-            return None
-
-    def _background(self, coro: Awaitable[Any]) -> None:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    # ------------------------------------------------------------ conversations
-
-    def _fallback_ref(self, user_id: int) -> str:
-        digest = hmac.new(self._ref_key, str(user_id).encode(), hashlib.sha256).hexdigest()
-        return f"c-{digest[:10]}"
-
-    async def conversation(self, chat_id: int, user_id: int) -> Conversation:
-        conv = self._conversations.get(chat_id)
-        if conv is not None:
-            self._conversations.move_to_end(chat_id)
-            return conv
-        ref: str | None = None
-        if self.store is not None:
-            ref = await self._call(self.store.conversation_ref, CHANNEL, user_id)
-        ref = ref or self._fallback_ref(user_id)
-        conv = Conversation(ref=ref, bucket=TokenBucket(self.flood.burst, self.flood.refill,
-                                                        self.flood.burst, self.clock()))
-        self._conversations[chat_id] = conv
-        while len(self._conversations) > MAX_CONVERSATIONS:
-            self._conversations.popitem(last=False)
-        return conv
-
-    def remember(self, conv: Conversation, message_id: int) -> None:
-        """Note a message id for /hide (in the store, so it survives a restart)."""
-        if self.store is not None:
-            self._submit(self.store.remember_message, conv.ref, message_id, self.now())
-        else:
-            cutoff = self.clock() - HIDE_WINDOW.total_seconds()
-            conv.recent = [(m, t) for m, t in conv.recent if t >= cutoff]
-            conv.recent.append((message_id, self.clock()))
+    def conversation(self, chat_id: int) -> Conversation:
+        return self.session.conversation(CHANNEL, str(chat_id))
 
     def engine(self) -> Engine:
         return self.live.engine
@@ -447,9 +322,8 @@ class Signpost:
         rows.extend(extra or [])
         return InlineKeyboardMarkup(rows) if rows else None
 
-    async def send_text(self, update: Update | None, conv: Conversation | None, chat_id: int,
-                        text_html: str, markup: InlineKeyboardMarkup | None = None
-                        ) -> Message | None:
+    async def send_text(self, conv: Conversation | None, chat_id: int, text_html: str,
+                        markup: InlineKeyboardMarkup | None = None) -> Message | None:
         """Send one message; fall back to plain text if Telegram rejects the HTML.
 
         Retries a timeout or network failure twice (RetryAfter is AIORateLimiter's job);
@@ -463,7 +337,7 @@ class Signpost:
         while True:
             try:
                 msg: Message = await bot.send_message(chat_id, body, parse_mode=parse_mode,
-                                             reply_markup=markup)
+                                                      reply_markup=markup)
                 break
             except Forbidden:
                 raise
@@ -477,25 +351,38 @@ class Signpost:
                 if attempt > 2:
                     raise
                 await asyncio.sleep(0.5 * attempt)
-        if update is not None:
-            self._answered[update.update_id] = None
+        update_id = self._current.get(chat_id)
+        if update_id is not None:
+            self._answered[update_id] = None
             while len(self._answered) > 1000:
                 self._answered.popitem(last=False)
         if conv is not None:
-            self.remember(conv, msg.message_id)
+            self.session.remember_message(conv, msg.message_id)
         return msg
 
-    async def send_reply(self, update: Update, conv: Conversation, reply: Reply,
+    async def send(self, key: str, out: Outgoing) -> None:
+        """The session's Channel.send: every part of a reply in order, safety first."""
+        chat_id = int(key)
+        conv = self.conversation(chat_id)
+        if out.notice:
+            with contextlib.suppress(Forbidden):
+                await self.send_text(conv, chat_id, "\n".join(text_lines(out.reply.text)))
+            return
+        try:
+            await self.send_reply(conv, chat_id, out.reply, out.turn)
+        except Forbidden:
+            log.info("conversation %s has blocked the bot; not retrying", conv.ref)
+
+    async def send_reply(self, conv: Conversation, chat_id: int, reply: Reply,
                          turn: asyncio.Future[Any] | None = None) -> None:
         """Send every part of a reply in order; the safety part (always first) first."""
-        chat_id = _chat_id(update)
         feedback_done = False
         for part in reply.all_parts():
             try:
                 chunks = render_part(part)
             except Exception:  # a broken card must not cost the person their answer
-                log_failure("could not render a reply; sending its text only", conv.ref,
-                            update)
+                log.error("could not render a reply for %s; sending its text only",
+                          conv.ref)
                 chunks = pack(text_lines(part.text or routes.ERROR_REPLY))
             extra: list[list[InlineKeyboardButton]] = []
             wants_feedback = (not feedback_done and turn is not None and bool(part.services)
@@ -515,49 +402,12 @@ class Signpost:
             markup = self.keyboard(part.buttons, flag, extra)
             for n, chunk in enumerate(chunks):
                 last = n == len(chunks) - 1
-                await self.send_text(update, conv, chat_id, chunk, markup if last else None)
-
-    async def deliver(self, update: Update, conv: Conversation, reply: Reply, text: str,
-                      *, log_turn: bool = True, alert: bool = False) -> None:
-        """Remember the new state, log the turn, alert staff if needed, send the reply."""
-        conv.state = replace(reply.state, location=None)
-        turn: asyncio.Future[Any] | None = None
-        if log_turn and self.store is not None:
-            stored = replace(reply, state=conv.state)
-            turn = self._submit(self.store.log_turn, conv.ref, CHANNEL, text, stored,
-                                self.now())
-        safety = next((p.safety for p in reply.all_parts() if p.safety), None)
-        if alert and safety is not None:
-            self.raise_alert(conv.ref, safety, text)
-        try:
-            await self.send_reply(update, conv, reply, turn)
-        except Forbidden:
-            log.info("conversation %s has blocked the bot; not retrying", conv.ref)
-
-    # ------------------------------------------------------------ alerts
-
-    def raise_alert(self, ref: str, intent: str, text: str) -> None:
-        if self.settings.alert_chat_id is None:
-            return
-        alert = self.alerts.trigger(ref, intent, self.now(), _redact(text))
-        if alert is not None:
-            self._background(self.post_alert(alert))
-
-    async def post_alert(self, alert: Alert) -> None:
-        chat = self.settings.alert_chat_id
-        if chat is None:
-            return
-        try:
-            await self.send_text(None, None, chat, "\n".join(text_lines(
-                format_alert(alert, LONDON))))
-        except TelegramError as exc:
-            log.error("could not post a safety alert for %s to the alert chat (%s)",
-                      alert.ref, type(exc).__name__)
+                await self.send_text(conv, chat_id, chunk, markup if last else None)
 
     # ------------------------------------------------------------ handlers
 
     async def gate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Groups: answer once, then ignore. Private: remember for /hide, limit floods."""
+        """Groups: answer once, then ignore. Private: remember the message for /hide."""
         chat = update.effective_chat
         if chat is None:
             raise ApplicationHandlerStop
@@ -565,111 +415,59 @@ class Signpost:
             if chat.id not in self._groups_told and update.effective_message is not None:
                 self._groups_told.add(chat.id)
                 with contextlib.suppress(TelegramError):
-                    await self.send_text(None, None, chat.id, escape(GROUP_REPLY))
+                    await self.send_text(None, chat.id, escape(GROUP_REPLY))
             raise ApplicationHandlerStop
-        user = update.effective_user
-        if user is None:
+        if update.effective_user is None:
             raise ApplicationHandlerStop
         if update.edited_message is not None and update.edited_message.location is not None:
             raise ApplicationHandlerStop  # a live location moving: answered once, when shared
-        conv = await self.conversation(chat.id, user.id)
-        msg = update.message or update.edited_message
+        self._current[chat.id] = update.update_id
         if update.message is not None:
-            self.remember(conv, update.message.message_id)
-        if self._exempt(update):
-            return
-        if conv.bucket.take(self.clock()):
-            conv.warned = False
-            return
-        if update.callback_query is not None:
+            self.session.remember_message(self.conversation(chat.id),
+                                          update.message.message_id)
+
+    async def handle(self, update: Update, event: Event) -> str:
+        """Hand one event to the session; tell a pressed button when it was skipped."""
+        status = await self.session.handle(self, str(_chat_id(update)), event)
+        if status == "skipped" and update.callback_query is not None:
             with contextlib.suppress(TelegramError):
                 await update.callback_query.answer(SLOW_DOWN_TOAST)
-            raise ApplicationHandlerStop
-        text = (msg.text or msg.caption or "") if msg is not None else ""
-        if text and self.is_safety(text):
-            return  # safety messages are never dropped
-        if not conv.warned:
-            conv.warned = True
-            log.info("conversation %s is sending too fast; ignoring the excess", conv.ref)
-            with contextlib.suppress(Forbidden):
-                await self.send_text(update, conv, chat.id, escape(SLOW_DOWN))
-        raise ApplicationHandlerStop
-
-    def _exempt(self, update: Update) -> bool:
-        """/hide and the help-now buttons are never rate-limited."""
-        if update.callback_query is not None:
-            action = unpack(update.callback_query.data)[1]
-            return action in ("hide", "talknow", "human")
-        msg = update.effective_message
-        text = (msg.text or "") if msg is not None else ""
-        return _command_name(text) in ("hide", "human")
-
-    def is_safety(self, text: str) -> bool:
-        """Whether the safety screen flags a message; True when in doubt."""
-        try:
-            return self.engine().analyse(text)[2].fired
-        except Exception:
-            try:
-                return floor_screen(text).fired
-            except Exception:
-                return True
-
-    def ask(self, what: str, update: Update, conv: Conversation, call: Callable[[], Reply],
-            text: str = "") -> Reply:
-        """The engine's reply; if even that fails, the crash reply (999, or the floor's)."""
-        try:
-            return call()
-        except Exception:
-            log_failure(f"engine failed on {what}", conv.ref, update)
-            return crash_reply(text, conv.state)
+        return status
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/start, /help, /services, /privacy, /human: the engine answers."""
-        msg, conv = await self._private(update)
-        name = _command_name(msg.text or "")
-        reply = self.ask("a command", update, conv,
-                         lambda: self.engine().command(name, conv.state))
-        await self.deliver(update, conv, reply, f"/{name}")
+        msg = update.effective_message
+        assert msg is not None
+        await self.handle(update, Event("command", _command_name(msg.text or "")))
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Free text (or a caption, or an unknown /command): the engine answers."""
-        msg, conv = await self._private(update)
-        text = msg.text or msg.caption or ""
-        reply = self.ask("a message", update, conv,
-                         lambda: self.engine().respond(text, conv.state), text)
-        await self.deliver(update, conv, reply, text, alert=True)
+        msg = update.effective_message
+        assert msg is not None
+        await self.handle(update, Event("text", msg.text or msg.caption or ""))
 
     async def on_location(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A shared location: nearest services. The location is never kept or logged."""
-        msg, conv = await self._private(update)
-        assert msg.location is not None
-        here = replace(conv.state, location=(msg.location.latitude, msg.location.longitude))
-        reply = self.ask("a location", update, conv, lambda: self.engine().nearest(here))
-        cleared = replace(reply.state, location=None)
-        await self.deliver(update, conv, replace(reply, state=cleared), "[shared a location]")
+        msg = update.effective_message
+        assert msg is not None and msg.location is not None
+        where = (msg.location.latitude, msg.location.longitude)
+        await self.handle(update, Event("location", location=where))
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stickers, photos, voice notes...: ask them to type, and show the menu."""
-        msg, conv = await self._private(update)
-        reply = self.ask("a non-text message", update, conv, lambda: replace(
-            self.engine().act("menu", conv.state), text=NOT_TEXT, kind="menu"))
-        await self.deliver(update, conv, reply, f"[{_kind_of(msg)}]")
+        msg = update.effective_message
+        assert msg is not None
+        await self.handle(update, Event("other", _kind_of(msg)))
 
     async def on_hide(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/hide: delete this chat's recent messages, then one neutral message."""
-        _, conv = await self._private(update)
-        await self.hide(update, conv)
+        await self.hide(update)
 
-    async def hide(self, update: Update, conv: Conversation) -> None:
+    async def hide(self, update: Update) -> None:
         assert self.app is not None
         chat_id = _chat_id(update)
-        since = self.now() - HIDE_WINDOW
-        if self.store is not None:
-            ids = await self._call(self.store.recent_messages, conv.ref, since) or []
-        else:
-            cutoff = self.clock() - HIDE_WINDOW.total_seconds()
-            ids = [m for m, t in conv.recent if t >= cutoff]
-            conv.recent = []
+        conv = self.conversation(chat_id)
+        ids = await self.session.recent_messages(conv)
         if update.callback_query is not None and update.callback_query.message is not None:
             ids.append(update.callback_query.message.message_id)
         ids = sorted(set(ids), reverse=True)
@@ -690,34 +488,20 @@ class Signpost:
 
         for start in range(0, len(ids), 20):
             await asyncio.gather(*(delete(m) for m in ids[start:start + 20]))
-        if self.store is not None and gone:
-            self._submit(self.store.drop_messages, conv.ref, gone)
-        log.info("hid %d message(s) for %s", len(gone), conv.ref)
-        conv.state = ChatState()
+        self.session.hidden(conv, gone)
         if update.callback_query is not None:
             with contextlib.suppress(TelegramError):
                 await update.callback_query.answer()
         with contextlib.suppress(Forbidden):
-            await self.send_text(update, conv, chat_id, escape(HIDE_DONE))
+            await self.send_text(conv, chat_id, escape(HIDE_DONE))
 
     async def on_forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/forget: erase this conversation's log and what the bot remembers."""
-        _, conv = await self._private(update)
-        if self.store is None:
-            text = FORGET_NOTHING
-        else:
-            erased = await self._call(self.store.forget, conv.ref)
-            if erased is None or erased < 0:  # the store retries the erase itself
-                text = FORGET_LATER
-            elif erased == 0:
-                text = FORGET_NOTHING
-            else:
-                text = FORGET_DONE.format(n=erased)
-        conv.state = ChatState()
-        self.alerts.forget(conv.ref)
-        log.info("forget for %s", conv.ref)
+        chat_id = _chat_id(update)
+        conv = self.conversation(chat_id)
+        text = await self.session.forget(conv)
         with contextlib.suppress(Forbidden):
-            await self.send_text(update, conv, _chat_id(update), escape(text))
+            await self.send_text(conv, chat_id, escape(text))
 
     async def on_admin(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/reload and /catalogue for admins; for anyone else, as if they did not exist."""
@@ -725,32 +509,30 @@ class Signpost:
         if user is None or user.id not in self.settings.admin_ids:
             await self.on_text(update, context)
             return
-        msg, conv = await self._private(update)
+        msg = update.effective_message
+        assert msg is not None
         name = _command_name(msg.text or "")
         if name == "reload":
-            result = await self.reload()
+            result = await self.jobs.reload()
             text = reload_report(result, self.live)
         else:
             text = catalogue_report(self.live)
         log.info("admin command /%s", name)
+        conv = self.conversation(_chat_id(update))
         for chunk in pack(text_lines(text)):
-            await self.send_text(update, conv, _chat_id(update), chunk)
+            await self.send_text(conv, _chat_id(update), chunk)
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button press: feedback, hide, or an engine action (old buttons get the menu)."""
         query = update.callback_query
         assert query is not None
-        chat_id = _chat_id(update)
-        user = update.effective_user
-        assert user is not None
-        conv = await self.conversation(chat_id, user.id)
         _, raw_action, flags = unpack(query.data)
         action = self.resolve(raw_action)
         if action.startswith("fb:"):
-            await self.feedback(query, conv, action)
+            await self.feedback(update, action)
             return
         if action == "hide":
-            await self.hide(update, conv)
+            await self.hide(update)
             return
         with contextlib.suppress(TelegramError):
             await query.answer()
@@ -760,13 +542,15 @@ class Signpost:
                 await query.edit_message_text(
                     f"{query.message.text_html}\n→ {escape(label)}" if label
                     else query.message.text_html, parse_mode=ParseMode.HTML)
-        reply = self.ask("a button", update, conv, lambda: self.engine().act(action, conv.state))
-        await self.deliver(update, conv, reply, f"[button {action or 'out of date'}]")
+        await self.handle(update, Event("button", action))
 
-    async def feedback(self, query: Any, conv: Conversation, action: str) -> None:
+    async def feedback(self, update: Update, action: str) -> None:
+        query = update.callback_query
+        assert query is not None
         _, turn, verdict = action.split(":", 2) if action.count(":") == 2 else ("", "", "")
-        if turn.isdigit() and self.store is not None:
-            await self._call(self.store.set_feedback, int(turn), conv.ref, verdict == "y")
+        if turn.isdigit():
+            conv = self.conversation(_chat_id(update))
+            await self.session.feedback(conv, int(turn), verdict == "y")
         with contextlib.suppress(TelegramError):
             await query.answer(FEEDBACK_THANKS)
         message = query.message
@@ -787,7 +571,7 @@ class Signpost:
         who = "an update"
         text = ""
         if isinstance(update, Update):
-            conv = self._conversations.get(update.effective_chat.id) if \
+            conv = self.session.find(CHANNEL, str(update.effective_chat.id)) if \
                 update.effective_chat else None
             who = conv.ref if conv else f"update of type {_update_kind(update)}"
             msg = update.effective_message
@@ -803,132 +587,70 @@ class Signpost:
         reply = crash_reply(text, ChatState())
         try:
             body = "\n".join(line for p in reply.all_parts() for line in text_lines(p.text))
-            await self.send_text(update, None, update.effective_chat.id, body)
+            await self.send_text(None, update.effective_chat.id, body)
         except TelegramError as exc:
             log.error("could not send the error reply (%s)", type(exc).__name__)
 
-    async def _private(self, update: Update) -> tuple[Message, Conversation]:
-        msg = update.effective_message
-        user = update.effective_user
-        assert msg is not None and user is not None
-        return msg, await self.conversation(msg.chat_id, user.id)
-
-    # ------------------------------------------------------------ catalogue and jobs
-
-    async def reload(self) -> ReloadResult:
-        async with self._reload_lock:
-            return await asyncio.to_thread(self.live.reload)
-
-    async def poll_once(self) -> None:
-        """Pick up saved catalogue edits; report a rejected edit; post alert follow-ups."""
-        async with self._reload_lock:
-            result = await asyncio.to_thread(self.live.poll)
-        if result is not None and not result.changed:
-            await self.tell_admins(reload_report(result, self.live))
-        for alert in self.alerts.flush(self.now()):
-            await self.post_alert(alert)
+    # ------------------------------------------------------------ staff
 
     async def tell_admins(self, text: str) -> None:
         chat = self.settings.admin_chat_id
         if chat is None:
+            log.warning("%s", text)
             return
         try:
             for chunk in pack(text_lines(text)):
-                await self.send_text(None, None, chat, chunk)
+                await self.send_text(None, chat, chunk)
         except TelegramError as exc:
             log.error("could not post to the admin chat (%s)", type(exc).__name__)
-
-    async def _every(self, seconds: float, job: Callable[[], Awaitable[None]],
-                     name: str) -> None:
-        while True:
-            try:
-                await job()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("background job %s failed; it will run again", name)
-            await asyncio.sleep(seconds)
-
-    async def purge(self) -> None:
-        if self.store is None:
-            return
-        removed = await self._call(self.store.purge, self.settings.retention_days, self.now())
-        if removed:
-            log.info("retention: deleted %d turn(s) older than %d days", removed,
-                     self.settings.retention_days)
 
     # ------------------------------------------------------------ lifecycle
 
     async def post_init(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        """Open the log, register commands, start the reload/alert and purge jobs."""
+        """Open the log (unless the server did), register commands, add the alert sink."""
         self.app = app
-        if self.store is None:
-            loop = asyncio.get_running_loop()
-            self.store = await loop.run_in_executor(
-                self._io, open_store, self.settings.data_dir, self.settings.secret)
+        if self._owns_session and self.session.store.store is None:
+            self.session.store = await AsyncStore.open(self.settings.data_dir,
+                                                       self.settings.secret)
+        if self.settings.alert_chat_id is not None and self.sink is None:
+            self.sink = TelegramStaffGroup(self, self.settings.alert_chat_id)
+            self.session.sinks.append(self.sink)
         try:
             await app.bot.set_my_commands([BotCommand(c, d) for c, d in BOT_COMMANDS])
         except TelegramError as exc:
             log.warning("could not register the command list with Telegram (%s)",
                         type(exc).__name__)
-        self._jobs = [
-            asyncio.create_task(self._every(POLL_SECONDS, self.poll_once, "catalogue poll"),
-                                name="signpost-poll"),
-            asyncio.create_task(self._every(PURGE_SECONDS, self.purge, "retention purge"),
-                                name="signpost-purge"),
-        ]
+        if self._owns_session:
+            self._jobs = self.jobs.start()
 
     async def post_stop(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        """Stop the background jobs."""
-        for task in self._jobs:
-            task.cancel()
-        for task in [*self._jobs, *self._tasks]:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        """Stop the background jobs (when this channel started them)."""
+        await stop_jobs(self._jobs)
         self._jobs = []
 
     async def post_shutdown(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        """Close the conversation log (after every queued write has run)."""
-        store, self.store = self.store, None
-        if store is not None:
-            loop = asyncio.get_running_loop()
-            await loop.run_in_executor(self._io, self._safe, store.close, ())
-        self._io.shutdown(wait=True)
-        log.info("stopped")
+        """Close the conversation log (after every queued write has run), if it is ours."""
+        if self.sink is not None:
+            with contextlib.suppress(ValueError):
+                self.session.sinks.remove(self.sink)
+            self.sink = None
+        if self._owns_session:
+            await self.session.close()
+            log.info("stopped")
 
 
-# ---------------------------------------------------------------- reports for staff
+class TelegramStaffGroup:
+    """The AlertSink that posts safety alerts to the trained staff's private Telegram group."""
 
+    name = "telegram staff group"
 
-def reload_report(result: ReloadResult, live: LiveCatalogue) -> str:
-    cat = live.catalogue
-    if result.changed and cat is not None:
-        return (f"Catalogue reloaded: version {cat.version} is live ({len(cat.services)} "
-                f"services, {len(cat.intents)} intents, {len(cat.warnings)} warning(s)).")
-    version = cat.version if cat is not None else "none (safety floor only)"
-    lines = [f"Catalogue edit rejected: still serving version {version}. Fix these and save "
-             "again:"]
-    lines += [str(p) for p in result.errors] or ["(no details)"]
-    return "\n".join(lines)
+    def __init__(self, channel: Signpost, chat_id: int) -> None:
+        self.channel = channel
+        self.chat_id = chat_id
 
-
-def catalogue_report(live: LiveCatalogue) -> str:
-    cat = live.catalogue
-    if cat is None:
-        return "No catalogue is loaded: the bot is answering with the safety floor only."
-    when = (f"{live.last_reload.astimezone(LONDON):%H:%M:%S on %a %d %b}"
-            if live.last_reload else "never")
-    lines = [
-        f"Catalogue version {cat.version}, loaded {when} from {live.root}",
-        f"{len(cat.services)} services, {len(cat.categories)} categories, "
-        f"{len(cat.intents)} intents, "
-        f"{sum(len(i.examples) for i in cat.intents.values())} examples",
-        f"{len(cat.warnings)} warning(s)" + (":" if cat.warnings else ""),
-    ]
-    lines += [str(w) for w in cat.warnings[:20]]
-    if len(cat.warnings) > 20:
-        lines.append(f"... and {len(cat.warnings) - 20} more (run: signpost validate)")
-    return "\n".join(lines)
+    async def post(self, alert: Alert) -> None:
+        await self.channel.send_text(None, self.chat_id, "\n".join(text_lines(
+            format_alert(alert, LONDON))))
 
 
 # ---------------------------------------------------------------- helpers
@@ -1017,11 +739,20 @@ def scrub_trace(trace: str, update: object) -> str:
 
 
 def build_application(settings: Settings, live: LiveCatalogue, *,
-                      flood: FloodPolicy = FloodPolicy(),
+                      session: Session | None = None,
+                      flood: FloodPolicy = DEFAULT_FLOOD,
+                      burst_window: float = BURST_WINDOW,
                       clock: Callable[[], float] = time.monotonic,
+                      updater: bool = True,
                       ) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The PTB Application with every handler wired; `signpost run` and the tests use it."""
-    sp = Signpost(settings, live, flood=flood, clock=clock)
+    """The PTB Application with every handler wired; `signpost run` and the tests use it.
+
+    `signpost run` passes its one Session (shared with the web chat) and, in webhook mode,
+    updater=False: updates then arrive through `webhook_route` in the server's ASGI app,
+    as in python-telegram-bot's custom-webhook example.
+    """
+    sp = Signpost(settings, live, session=session, flood=flood, burst_window=burst_window,
+                  clock=clock)
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
         .token(settings.token)
@@ -1035,6 +766,8 @@ def build_application(settings: Settings, live: LiveCatalogue, *,
         .post_stop(sp.post_stop)
         .post_shutdown(sp.post_shutdown)
     )
+    if not updater:
+        builder = builder.updater(None)
     if settings.bot_api_url:
         builder = builder.base_url(settings.bot_api_url)
         if settings.base_file_url:
@@ -1075,13 +808,56 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def run_bot(settings: Settings, live: LiveCatalogue) -> None:
-    """Run until SIGINT/SIGTERM (PTB handles the signals and the shutdown order)."""
-    app = build_application(settings, live)
+def webhook_route(app: Application[Any, Any, Any, Any, Any, Any], settings: Settings
+                  ) -> Route:
+    """The webhook as a route of the server's ASGI app (PTB's custom-webhook example)."""
+    secret = (settings.webhook_secret or "").encode()
+
+    async def telegram_update(request: Request) -> Response:
+        """Check Telegram's secret header, then queue the update for the handlers."""
+        given = request.headers.get("x-telegram-bot-api-secret-token", "").encode()
+        if not secret or not hmac.compare_digest(given, secret):
+            return JSONResponse({"error": "wrong or missing secret token"}, status_code=403)
+        try:
+            data = await read_json(request, MAX_UPDATE_BYTES)
+        except Rejected as exc:
+            return JSONResponse({"error": exc.message}, status_code=exc.status)
+        try:
+            update = Update.de_json(data, app.bot)
+        except Exception as exc:  # answered 200 so Telegram does not resend it forever
+            log.error("could not read an update from the webhook (%s); skipped it",
+                      type(exc).__name__)
+            return Response()
+        await app.update_queue.put(update)
+        return Response()
+
+    return Route("/" + settings.webhook_path, telegram_update, methods=["POST"])
+
+
+async def start(app: Application[Any, Any, Any, Any, Any, Any], settings: Settings) -> None:
+    """Start Telegram inside a running server: polling, or the webhook registered."""
+    sp = signpost_of(app)
+    await app.initialize()
+    await sp.post_init(app)
     if settings.webhook:
-        log.info("starting in webhook mode, listening on %s:%d", settings.webhook_listen,
-                 settings.webhook_port)
-        app.run_webhook(**webhook_options(settings))
+        await app.bot.set_webhook(settings.webhook_url or "",
+                                  secret_token=settings.webhook_secret,
+                                  allowed_updates=ALLOWED_UPDATES)
+        log.info("Telegram: webhook mode, updates arrive at /%s", settings.webhook_path)
     else:
-        log.info("starting in polling mode")
-        app.run_polling(allowed_updates=ALLOWED_UPDATES)
+        assert app.updater is not None
+        await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+        log.info("Telegram: polling mode")
+    await app.start()
+
+
+async def stop(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Stop Telegram in the order PTB's run_polling uses."""
+    sp = signpost_of(app)
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    await sp.post_stop(app)
+    await app.shutdown()
+    await sp.post_shutdown(app)

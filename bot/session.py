@@ -1,0 +1,490 @@
+"""What every channel shares: conversations, bursts, asking the engine, the log, alerts, forget.
+
+A channel only translates. For every incoming message or button it calls
+`Session.handle(channel, key, event)`; the session decides when and what to answer and
+hands each reply back through `channel.send(key, out)`. `key` is the channel's own name
+for a conversation (a Telegram chat id, a web conversation token); it never leaves memory:
+the log sees only the pseudonymous reference the store derives from it.
+
+What happens to a message, in order:
+
+    flood limit     more than `FloodPolicy.per_minute` messages in a minute is abuse, not
+                    typing: the excess is skipped, and the person is told so once (never
+                    silently); a message the safety screen flags always gets through
+    burst merging   a message that arrives within `burst_window` seconds of the previous
+                    one is held, and every held message is answered as one turn once the
+                    conversation has been quiet for `burst_window` seconds (at most
+                    `max_hold` after the first); a held disclosure is answered at once
+    ask the engine  and if even that fails, the crash reply (999, or the floor's safety reply)
+    log the turn    on the store's writer thread; the reply never waits for the disk
+    alert staff     through every AlertSink, at most once per conversation per 10 minutes
+
+The first message of a quiet conversation is answered straight away, so burst merging
+costs nothing to a person who waits for each answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import secrets
+import time
+import traceback
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, Protocol
+
+from bot import routes
+from bot.alerts import Alert, AlertLimiter, AlertSink
+from bot.dialogue import ChatState, Engine, Reply, crash_reply
+from bot.live import LiveCatalogue
+from bot.safety import floor_screen
+from bot.store import FORGET_FAILED, AsyncStore
+
+log = logging.getLogger(__name__)
+
+BURST_WINDOW = 1.5  # seconds: messages this close together are one turn
+MAX_HOLD = 4.0  # seconds: a held burst is answered at the latest this long after it began
+MAX_MERGED_CHARS = 8000  # a merged turn longer than this keeps its first part only
+MAX_CONVERSATIONS = 20_000
+CLOSE_GRACE = 5.0  # seconds background work (alerts) may take when the server stops
+HIDE_WINDOW = dt.timedelta(hours=48)
+
+SLOW_DOWN = ("You're sending a lot of messages very fast, so I'm skipping some for a "
+             "minute. Send one message at a time and I'll answer it.\n"
+             + routes.EMERGENCY_LINE)
+NOT_TEXT = ("I can only read typed messages. Could you type what you're looking for, in "
+            "your own words? Or pick from the menu below.\n" + routes.EMERGENCY_LINE)
+FORGET_DONE = ("Done: I erased {n} message(s) from this chat's log, and forgot the age and "
+               "area you told me. /privacy explains what is kept.")
+FORGET_NOTHING = ("Nothing from this chat is stored in my log, so there is nothing to erase. "
+                  "I've forgotten the age and area you told me. /privacy has the details.")
+FORGET_LATER = ("I couldn't erase the log this very moment, so it will be erased "
+                "automatically as soon as possible. You don't need to do anything else.")
+
+EventKind = Literal["text", "button", "command", "location", "other"]
+Status = Literal["answered", "held", "skipped"]
+
+
+# ---------------------------------------------------------------- what channels see
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something a person did: typed text, pressed a button, sent a command or a location."""
+
+    kind: EventKind
+    text: str = ""  # the message; a button's action; a command's name; "other": its kind
+    location: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One reply for a channel to show, and the logged turn's id (for feedback buttons)."""
+
+    reply: Reply
+    turn: asyncio.Future[Any] | None = None  # resolves to the turn id, or None
+    merged: int = 1  # how many messages this reply answers
+    notice: bool = False  # about the chat itself (slow down, erased), not an answer
+
+
+class Channel(Protocol):
+    """What the session needs from a channel."""
+
+    name: str  # "telegram", "web", "terminal": stored with each turn
+
+    async def send(self, key: str, out: Outgoing) -> None: ...
+
+
+def notice(text: str, state: ChatState, kind: str = "info") -> Reply:
+    """A reply about the chat itself, not from the engine."""
+    return Reply(text=text, kind=kind, state=state)
+
+
+# ---------------------------------------------------------------- limits
+
+
+@dataclass(frozen=True, slots=True)
+class FloodPolicy:
+    """Abuse, not fast typing: more than `per_minute` messages in 60 seconds."""
+
+    per_minute: int = 20
+
+
+DEFAULT_FLOOD = FloodPolicy()
+
+
+@dataclass(slots=True)
+class Conversation:
+    """One conversation on one channel, in memory only (never written to disk)."""
+
+    channel: str
+    key: str
+    ref: str
+    state: ChatState = field(default_factory=ChatState)
+    arrivals: deque[float] = field(default_factory=deque)  # times, last 60 s
+    warned: bool = False  # told "slow down" in this flood
+    skipped: int = 0  # messages skipped in this flood
+    last_arrival: float = float("-inf")
+    held: list[str] = field(default_factory=list)  # a burst waiting to be answered
+    held_since: float = 0.0
+    timer: asyncio.TimerHandle | None = None
+    replies_to: Channel | None = None  # where a held burst will be answered
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    recent: list[tuple[int, float]] = field(default_factory=list)  # /hide, without a store
+
+
+# ---------------------------------------------------------------- the session
+
+
+class Session:
+    """Conversations of every channel, one live catalogue, one store, every alert sink."""
+
+    def __init__(self, live: LiveCatalogue, store: AsyncStore | None = None, *,
+                 sinks: list[AlertSink] | None = None,
+                 flood: FloodPolicy = DEFAULT_FLOOD,
+                 burst_window: float = BURST_WINDOW, max_hold: float = MAX_HOLD,
+                 clock: Callable[[], float] = time.monotonic,
+                 now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
+        self.live = live
+        self.store = store or AsyncStore(None)
+        self.sinks: list[AlertSink] = list(sinks or [])
+        self.flood = flood
+        self.burst_window = burst_window
+        self.max_hold = max_hold
+        self.clock = clock
+        self.now = now
+        self.alerts = AlertLimiter()
+        self._conversations: OrderedDict[tuple[str, str], Conversation] = OrderedDict()
+        self._ref_key = secrets.token_bytes(32)  # only used when there is no store
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # ------------------------------------------------------------ conversations
+
+    def engine(self) -> Engine:
+        return self.live.engine
+
+    def conversation(self, channel: str, key: str) -> Conversation:
+        """The conversation for this channel and key, created on first use."""
+        conv = self._conversations.get((channel, key))
+        if conv is not None:
+            self._conversations.move_to_end((channel, key))
+            return conv
+        ref = self.store.conversation_ref(channel, key) or self._fallback_ref(channel, key)
+        conv = Conversation(channel=channel, key=key, ref=ref)
+        self._conversations[(channel, key)] = conv
+        while len(self._conversations) > MAX_CONVERSATIONS:
+            _, old = self._conversations.popitem(last=False)
+            if old.timer is not None:
+                old.timer.cancel()
+        return conv
+
+    def find(self, channel: str, key: str) -> Conversation | None:
+        """The conversation if it exists (without creating one)."""
+        return self._conversations.get((channel, key))
+
+    def drop(self, channel: str, key: str) -> None:
+        """Forget a conversation's memory entirely (its state and any held messages)."""
+        conv = self._conversations.pop((channel, key), None)
+        if conv is not None and conv.timer is not None:
+            conv.timer.cancel()
+
+    def _fallback_ref(self, channel: str, key: str) -> str:
+        msg = f"{channel}\x1f{key}".encode()
+        return "c-" + hmac.new(self._ref_key, msg, hashlib.sha256).hexdigest()[:12]
+
+    # ------------------------------------------------------------ the entry point
+
+    async def handle(self, channel: Channel, key: str, event: Event) -> Status:
+        """Every channel calls this for every incoming message or button.
+
+        Returns "answered" (a reply was sent), "held" (merged into a burst that will be
+        answered shortly) or "skipped" (flood limit; the person has been told).
+        """
+        conv = self.conversation(channel.name, key)
+        now = self.clock()
+        # The safety screen runs here only when its answer changes what happens (over the
+        # limit, or holding a burst); the engine screens every message it answers anyway.
+        over = not self._within_limit(conv, event, now)
+        if over and not (event.kind == "text" and self.is_safety(event.text)):
+            conv.skipped += 1
+            if not conv.warned:
+                conv.warned = True
+                log.info("conversation %s is sending more than %d messages a minute; "
+                         "skipping the excess", conv.ref, self.flood.per_minute)
+                await channel.send(key, Outgoing(notice(SLOW_DOWN, conv.state), notice=True))
+            return "skipped"
+        if event.kind == "text":
+            recent = now - conv.last_arrival < self.burst_window
+            conv.last_arrival = now
+            if conv.held or recent:
+                return await self._hold(channel, conv, event.text, self.is_safety(event.text))
+            async with conv.lock:
+                await self._answer(channel, conv, event, event.text)
+            return "answered"
+        await self.flush(channel, conv)
+        async with conv.lock:
+            await self._answer(channel, conv, event, _log_text(event))
+        return "answered"
+
+    def _within_limit(self, conv: Conversation, event: Event, now: float) -> bool:
+        """Count the message; False when the conversation is over the flood limit."""
+        if event.kind == "button" and event.text in ("hide", "talknow", "human"):
+            return True  # the help-now buttons are never limited
+        if event.kind == "command" and event.text in ("hide", "human", "forget"):
+            return True
+        while conv.arrivals and now - conv.arrivals[0] >= 60.0:
+            conv.arrivals.popleft()
+        if len(conv.arrivals) >= self.flood.per_minute:
+            return False
+        conv.arrivals.append(now)
+        if conv.warned and len(conv.arrivals) <= self.flood.per_minute // 2:
+            log.info("conversation %s slowed down; %d message(s) were skipped", conv.ref,
+                     conv.skipped)
+            conv.warned, conv.skipped = False, 0
+        return True
+
+    # ------------------------------------------------------------ bursts
+
+    async def _hold(self, channel: Channel, conv: Conversation, text: str,
+                    safety: bool) -> Status:
+        if not conv.held:
+            conv.held_since = self.clock()
+        conv.held.append(text)
+        conv.replies_to = channel
+        if conv.timer is not None:
+            conv.timer.cancel()
+            conv.timer = None
+        if safety:
+            await self.flush(channel, conv)  # a disclosure is never kept waiting
+            return "answered"
+        wait = min(self.burst_window, conv.held_since + self.max_hold - self.clock())
+        loop = asyncio.get_running_loop()
+        conv.timer = loop.call_later(max(0.0, wait), self._flush_later, channel, conv)
+        return "held"
+
+    def _flush_later(self, channel: Channel, conv: Conversation) -> None:
+        conv.timer = None
+        self.background(self.flush(channel, conv))
+
+    async def flush(self, channel: Channel, conv: Conversation) -> None:
+        """Answer a held burst now, as one turn (nothing happens if nothing is held)."""
+        if conv.timer is not None:
+            conv.timer.cancel()
+            conv.timer = None
+        async with conv.lock:
+            if not conv.held:
+                return
+            texts, conv.held = conv.held, []
+            merged = "\n".join(texts)
+            if len(merged) > MAX_MERGED_CHARS:
+                merged = merged[:MAX_MERGED_CHARS]
+            try:
+                await self._answer(channel, conv, Event("text", merged), merged,
+                                   merged_count=len(texts))
+            except Exception:  # in the background nobody else will answer: do it here
+                log_failure("could not answer a burst; sending the crash reply", conv,
+                            merged)
+                with contextlib.suppress(Exception):
+                    await channel.send(conv.key, Outgoing(crash_reply(merged, conv.state)))
+
+    # ------------------------------------------------------------ answering
+
+    def is_safety(self, text: str) -> bool:
+        """Whether the safety screen flags a message; True when in doubt."""
+        try:
+            return self.engine().analyse(text)[2].fired
+        except Exception:
+            try:
+                return floor_screen(text).fired
+            except Exception:
+                return True
+
+    def ask(self, conv: Conversation, event: Event) -> Reply:
+        """The engine's reply; if even that fails, the crash reply (999, or the floor's)."""
+        engine = self.engine()
+        try:
+            if event.kind == "text":
+                return engine.respond(event.text, conv.state)
+            if event.kind == "button":
+                return engine.act(event.text, conv.state)
+            if event.kind == "command":
+                return engine.command(event.text, conv.state)
+            if event.kind == "location":
+                here = replace(conv.state, location=event.location)
+                return replace(engine.nearest(here), state=replace(conv.state, location=None))
+            return replace(engine.act("menu", conv.state), text=NOT_TEXT, kind="menu")
+        except Exception:
+            log_failure(f"engine failed on a {event.kind}", conv, event.text)
+            return crash_reply(event.text if event.kind == "text" else "", conv.state)
+
+    async def _answer(self, channel: Channel, conv: Conversation, event: Event,
+                      logged: str, merged_count: int = 1) -> None:
+        reply = self.ask(conv, event)
+        await self.deliver(channel, conv, reply, logged, alert=event.kind == "text",
+                           merged=merged_count)
+
+    async def deliver(self, channel: Channel, conv: Conversation, reply: Reply, logged: str,
+                      *, log_turn: bool = True, alert: bool = False, merged: int = 1) -> None:
+        """Remember the new state, log the turn, alert staff if needed, send the reply."""
+        conv.state = replace(reply.state, location=None)
+        turn: asyncio.Future[Any] | None = None
+        if log_turn:
+            stored = replace(reply, state=conv.state)
+            turn = self.store.submit("log_turn", conv.ref, channel.name, logged, stored,
+                                     self.now())
+        intent = next((p.safety for p in reply.all_parts() if p.safety), None)
+        if alert and intent is not None:
+            self.raise_alert(conv.ref, intent, logged)
+        await channel.send(conv.key, Outgoing(reply, turn, merged))
+
+    # ------------------------------------------------------------ alerts
+
+    def raise_alert(self, ref: str, intent: str, text: str) -> None:
+        """Tell staff through every sink; at most one alert per conversation per window."""
+        if not self.sinks:
+            return
+        alert = self.alerts.trigger(ref, intent, self.now(), _redact(text))
+        if alert is not None:
+            self.background(self.post_alert(alert))
+
+    async def post_alert(self, alert: Alert) -> None:
+        for sink in self.sinks:
+            try:
+                await sink.post(alert)
+            except Exception as exc:
+                log.error("could not post a safety alert for %s through %s (%s)", alert.ref,
+                          sink.name, type(exc).__name__)
+
+    async def flush_alerts(self) -> None:
+        """Post the follow-ups for closed alert windows that counted further triggers."""
+        for alert in self.alerts.flush(self.now()):
+            await self.post_alert(alert)
+
+    # ------------------------------------------------------------ forget, hide, feedback
+
+    async def forget(self, conv: Conversation) -> str:
+        """Erase this conversation's log and what the session remembers; the text to show."""
+        if self.store.store is None:
+            text = FORGET_NOTHING
+        else:
+            erased = await self.store.call("forget", conv.ref)
+            if erased is None or erased == FORGET_FAILED or erased < 0:
+                text = FORGET_LATER  # the store retries the erase itself
+            elif erased == 0:
+                text = FORGET_NOTHING
+            else:
+                text = FORGET_DONE.format(n=erased)
+        conv.state = ChatState()
+        conv.held = []
+        self.alerts.forget(conv.ref)
+        log.info("forget for %s", conv.ref)
+        return text
+
+    def remember_message(self, conv: Conversation, message_id: int) -> None:
+        """Note a message id for hiding later (in the store, so it survives a restart)."""
+        if self.store.store is not None:
+            self.store.submit("remember_message", conv.ref, message_id, self.now())
+            return
+        cutoff = self.clock() - HIDE_WINDOW.total_seconds()
+        conv.recent = [(m, t) for m, t in conv.recent if t >= cutoff]
+        conv.recent.append((message_id, self.clock()))
+
+    async def recent_messages(self, conv: Conversation) -> list[int]:
+        """Message ids of this conversation from the last 48 hours."""
+        if self.store.store is not None:
+            ids = await self.store.call("recent_messages", conv.ref, self.now() - HIDE_WINDOW)
+            return list(ids or [])
+        cutoff = self.clock() - HIDE_WINDOW.total_seconds()
+        ids = [m for m, t in conv.recent if t >= cutoff]
+        conv.recent = []
+        return ids
+
+    def hidden(self, conv: Conversation, message_ids: list[int]) -> None:
+        """These messages were deleted: stop remembering them; start the chat afresh."""
+        if message_ids:
+            self.store.submit("drop_messages", conv.ref, message_ids)
+        conv.state = ChatState()
+        log.info("hid %d message(s) for %s", len(message_ids), conv.ref)
+
+    async def feedback(self, conv: Conversation, turn_id: int, helpful: bool) -> bool:
+        """Record 👍/👎 on a turn of this conversation; whether it was recorded."""
+        return bool(await self.store.call("set_feedback", turn_id, conv.ref, helpful))
+
+    # ------------------------------------------------------------ lifecycle
+
+    def background(self, coro: Awaitable[Any]) -> None:
+        """Run a coroutine without waiting for it; it is awaited at `close`."""
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def flush_all(self) -> None:
+        """Answer every held burst now (a server stopping, while its channels still run)."""
+        for conv in list(self._conversations.values()):
+            if conv.held and conv.replies_to is not None:
+                await self.flush(conv.replies_to, conv)
+
+    async def close(self, grace: float = CLOSE_GRACE) -> None:
+        """Answer every held burst, finish background work (alerts), close the store.
+
+        Background work gets `grace` seconds: alerts queued behind Telegram's rate limit
+        must not keep a stopping server up for minutes. What is left is logged, then
+        cancelled.
+        """
+        await self.flush_all()
+        deadline = asyncio.get_running_loop().time() + grace
+        while self._tasks:
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                log.error("stopping with %d background task(s) unfinished (staff alerts or "
+                          "replies); they were cancelled", len(self._tasks))
+                for task in list(self._tasks):
+                    task.cancel()
+                await asyncio.gather(*list(self._tasks), return_exceptions=True)
+                break
+            await asyncio.wait(list(self._tasks), timeout=left)
+        await self.store.close()
+
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _log_text(event: Event) -> str:
+    """What the log stores for a non-text event (never a location)."""
+    if event.kind == "button":
+        return f"[button {event.text or 'out of date'}]"
+    if event.kind == "command":
+        return f"/{event.text}"
+    if event.kind == "location":
+        return "[shared a location]"
+    return f"[{event.text or 'message'}]"
+
+
+def log_failure(what: str, conv: Conversation, text: str) -> None:
+    """Log the exception being handled, its traceback scrubbed of the text and the key."""
+    trace = traceback.format_exc()
+    for value, mask in sorted(((text, "[message text]"), (conv.key, "[conversation key]")),
+                              key=lambda s: len(s[0]), reverse=True):
+        if len(value) > 2:
+            trace = trace.replace(value, mask)
+    log.error("%s for %s:\n%s", what, conv.ref, trace)
+
+
+def _redact(text: str) -> str:
+    try:
+        from bot.redact import redact
+    except ImportError:
+        return ""  # without the redactor no message text may leave the conversation
+    try:
+        return redact(text)
+    except Exception as exc:  # no traceback: it could quote the message
+        log.error("redaction failed (%s); leaving the message out of the alert",
+                  type(exc).__name__)
+        return ""

@@ -1,0 +1,383 @@
+"""The web chat's HTTP API through httpx's ASGI transport: what a browser (or an attacker) sees."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.alerts import Alert
+from bot.config import Settings
+from bot.live import LiveCatalogue
+from bot.session import Session
+from bot.store import AsyncStore
+from bot.web.app import MAX_CHARS, TOO_FAST, WebChat
+from bot.web.guard import Limiter, client_address, networks
+from tests.conftest import REPO
+
+ORIGIN = "http://testserver"
+
+
+@pytest.fixture(scope="module")
+def live() -> LiveCatalogue:
+    lc = LiveCatalogue(REPO)
+    assert lc.catalogue is not None
+    return lc
+
+
+@dataclass
+class Sink:
+    name: str = "test sink"
+    posted: list[Alert] = field(default_factory=list)
+
+    async def post(self, alert: Alert) -> None:
+        self.posted.append(alert)
+
+
+@dataclass
+class Web:
+    client: httpx.AsyncClient
+    chat: WebChat
+    sink: Sink
+    data: Path
+
+    async def post(self, path: str, body: Any, **headers: str) -> httpx.Response:
+        return await self.client.post(path, json=body, headers={"Origin": ORIGIN, **headers})
+
+    async def start(self) -> str:
+        r = await self.post("/api/start", {})
+        assert r.status_code == 200, r.text
+        token = r.json()["token"]
+        assert isinstance(token, str)
+        return token
+
+    async def say(self, token: str, text: str, **headers: str) -> httpx.Response:
+        return await self.post("/api/send", {"token": token, "text": text}, **headers)
+
+
+@pytest.fixture
+def web(live: LiveCatalogue, tmp_path: Path) -> Callable[..., Any]:
+    """web(**settings) -> async context manager yielding a Web over a fresh session."""
+
+    @asynccontextmanager
+    async def make(burst_window: float = 0.0, client: tuple[str, int] = ("203.0.113.7", 5000),
+                   **over: Any) -> AsyncIterator[Web]:
+        settings = replace(Settings(token="", catalogue_dir=REPO, data_dir=tmp_path / "data"),
+                           **over)
+        store = await AsyncStore.open(settings.data_dir, "k" * 32)
+        sink = Sink()
+        session = Session(live, store, sinks=[sink], burst_window=burst_window)
+        chat = WebChat(session, settings)
+        transport = httpx.ASGITransport(app=chat.app, client=client)
+        async with httpx.AsyncClient(transport=transport, base_url=ORIGIN) as c:
+            yield Web(c, chat, sink, settings.data_dir)
+        await session.close()
+
+    return make
+
+
+def turns(data: Path) -> list[dict[str, Any]]:
+    conn = sqlite3.connect(f"file:{data / 'signpost.db'}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute("SELECT * FROM turns ORDER BY id")]
+    finally:
+        conn.close()
+
+
+def text_of(response: httpx.Response) -> str:
+    """Every line of every part of every message, as the page shows it."""
+    return "\n".join("".join(s["text"] for s in line)
+                     for m in response.json()["messages"] for p in m["parts"]
+                     for line in p["lines"])
+
+
+def links(response: httpx.Response) -> list[str]:
+    out = []
+    for m in response.json()["messages"]:
+        for p in m["parts"]:
+            spans = [s for line in p["lines"] for s in line]
+            spans += [s for c in p["services"] for f in c["fields"] for s in f["value"]]
+            out += [s["href"] for s in spans if "href" in s]
+    return out
+
+
+# ---------------------------------------------------------------- the page
+
+
+async def test_page_is_served_with_strict_headers_and_no_cookies(web: Any) -> None:
+    """The page: says it's a bot, quick exit, 999; strict CSP; no cookie; no CORS."""
+    async with web() as w:
+        page = await w.client.get("/")
+        js = await w.client.get("/static/app.js")
+        missing = await w.client.get("/static/axe.min.js")
+    assert page.status_code == 200 and js.status_code == 200 and missing.status_code == 404
+    body = page.text
+    assert "This is a bot, not a person" in body and "Shift key" in body and "999" in body
+    assert 'content="https://www.bbc.co.uk/weather"' in body
+    csp = page.headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    for r in (page, js, missing):
+        assert "set-cookie" not in r.headers
+        assert not any(k.lower().startswith("access-control-") for k in r.headers)
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.headers["referrer-policy"] == "no-referrer"
+        assert r.headers["cache-control"] == "no-store"
+    assert "localStorage" not in js.text and "document.cookie" not in js.text
+    assert "innerHTML" not in js.text
+
+
+async def test_embedding_origins_become_frame_ancestors(web: Any) -> None:
+    """SIGNPOST_WEB_EMBED_ORIGINS is the frame-ancestors list (and X-Frame-Options goes)."""
+    async with web(web_embed_origins=("https://school.example.org",)) as w:
+        page = await w.client.get("/")
+    assert "frame-ancestors https://school.example.org" in page.headers[
+        "content-security-policy"]
+    assert "x-frame-options" not in page.headers
+
+
+async def test_exit_page_is_configurable_and_escaped(web: Any) -> None:
+    """The exit page comes from settings and cannot break out of the attribute."""
+    async with web(web_exit_url='https://example.org/?a="><script>') as w:
+        page = await w.client.get("/")
+    assert "https://example.org/?a=&quot;&gt;&lt;script&gt;" in page.text
+    assert '"><script>' not in page.text
+
+
+# ---------------------------------------------------------------- the conversation
+
+
+async def test_a_message_gets_services_with_tel_links_and_is_logged(web: Any) -> None:
+    """A question gets service cards; the turn is logged with channel web."""
+    async with web() as w:
+        token = await w.start()
+        r = await w.say(token, "any football near me")
+        assert r.status_code == 200 and r.json()["status"] == "answered"
+        [msg] = r.json()["messages"]
+        assert msg["parts"][0]["services"]
+        assert isinstance(msg["parts"][0]["feedback"], int)
+    rows = turns(w.data)
+    assert [r_["channel"] for r_ in rows] == ["web", "web"]
+    assert rows[-1]["intent"] == "sport" and token not in rows[-1]["ref"]
+
+
+async def test_welcome_has_buttons_and_a_button_press_lists_services(web: Any) -> None:
+    """The welcome offers categories; pressing one lists that category's services."""
+    async with web() as w:
+        r = await w.post("/api/start", {})
+        token = r.json()["token"]
+        [welcome] = r.json()["messages"]
+        actions = [b["action"] for b in welcome["parts"][0]["buttons"]]
+        cat = next(a for a in actions if a.startswith("cat:"))
+        pressed = await w.post("/api/send", {"token": token, "action": cat})
+    assert "bot" in text_of(r) and "999" in text_of(r)
+    assert pressed.json()["messages"][0]["parts"][0]["services"]
+
+
+async def test_a_disclosure_is_answered_safety_first_and_alerts_staff(web: Any) -> None:
+    """Safety reply first with 999 as a tel: link; the staff sink gets an alert, no token."""
+    async with web() as w:
+        token = await w.start()
+        r = await w.say(token, "someone pulled a knife on me outside school")
+        await asyncio.sleep(0.05)
+    first = r.json()["messages"][0]["parts"][0]
+    assert first["safety"] and first["kind"] == "safety"
+    assert "999" in "".join(s["text"] for s in first["lines"][0])
+    assert "tel:999" in links(r)
+    [alert] = w.sink.posted
+    assert alert.intent in ("emergency", "threatened") and alert.ref.startswith("c-")
+    assert token not in alert.ref and token not in alert.message
+
+
+async def test_text_routes_become_sms_links(web: Any) -> None:
+    """'text SHOUT to 85258' in a reply is an sms: link; Samaritans a tel: link."""
+    async with web() as w:
+        token = await w.start()
+        r = await w.say(token, "i want to kill myself")
+    assert "sms:85258?body=SHOUT" in links(r) and "tel:116123" in links(r)
+
+
+async def test_a_burst_of_requests_is_one_turn(web: Any) -> None:
+    """Two messages sent together after a first: one answer for both, the other 'merged'."""
+    async with web(burst_window=0.3) as w:
+        token = await w.start()
+        first = await w.say(token, "hi")
+        a, b = await asyncio.gather(w.say(token, "any football"), w.say(token, "near me?"))
+    assert first.json()["status"] == "answered"
+    statuses = sorted([a.json()["status"], b.json()["status"]])
+    assert statuses == ["held", "merged"]
+    answer = a if a.json()["messages"] else b
+    assert answer.json()["messages"][0]["parts"][0]["services"]
+    assert turns(w.data)[-1]["text"] == "any football\nnear me?"
+
+
+async def test_typed_commands_and_forget(web: Any) -> None:
+    """/privacy is answered like the button; 'Delete this chat' erases the log."""
+    async with web() as w:
+        token = await w.start()
+        privacy = await w.say(token, "/privacy")
+        await w.say(token, "any music")
+        gone = await w.post("/api/forget", {"token": token})
+        assert w.chat.session.find("web", token) is None
+    assert "keep" in text_of(privacy).lower()
+    assert gone.status_code == 200 and "erased 3 message(s)" in text_of(gone)
+    assert turns(w.data) == []
+
+
+async def test_feedback_is_stored_for_this_conversation_only(web: Any) -> None:
+    """👍 is stored; another conversation's token cannot set it."""
+    async with web() as w:
+        token = await w.start()
+        r = await w.say(token, "any football near me")
+        turn = r.json()["messages"][0]["parts"][0]["feedback"]
+        other = await w.start()
+        stolen = await w.post("/api/feedback", {"token": other, "turn": turn, "helpful": False})
+        ok = await w.post("/api/feedback", {"token": token, "turn": turn, "helpful": True})
+    assert stolen.json()["stored"] is False and ok.json()["stored"] is True
+    assert next(t for t in turns(w.data) if t["id"] == turn)["helpful"] == 1
+
+
+# ---------------------------------------------------------------- hostile requests
+
+
+async def test_message_length_cap(web: Any) -> None:
+    """2,000 characters are answered; 2,001 get 413 with a reason and 999."""
+    async with web() as w:
+        token = await w.start()
+        ok = await w.say(token, "football " * (MAX_CHARS // 9) + "x" * (MAX_CHARS % 9))
+        long = await w.say(token, "x" * (MAX_CHARS + 1))
+    assert ok.status_code == 200
+    assert long.status_code == 413 and "2,000 characters" in long.json()["error"]
+    assert "999" in text_of(long)
+
+
+async def test_body_is_limited_before_it_is_read(web: Any) -> None:
+    """A huge Content-Length is refused at once; a huge chunked body is cut off."""
+    async with web() as w:
+        token = await w.start()
+        declared = await w.client.post("/api/send", content=b"{}", headers={
+            "Origin": ORIGIN, "Content-Length": str(10**9), "Content-Type": "application/json"})
+        read: list[int] = []
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for _ in range(1000):
+                read.append(1)
+                yield b" " * 1024
+
+        streamed = await w.client.post("/api/send", content=chunks(),
+                                       headers={"Origin": ORIGIN})
+    assert declared.status_code == 413 and streamed.status_code == 413
+    assert len(read) < 40, "the server stopped reading soon after the limit"
+    assert token
+
+
+async def test_malformed_requests_get_400_with_a_reason(web: Any) -> None:
+    """Broken JSON, a list, a missing or bad token, an empty message: 400, never 500."""
+    async with web() as w:
+        token = await w.start()
+        bad = [
+            await w.client.post("/api/send", content=b"{not json", headers={"Origin": ORIGIN}),
+            await w.client.post("/api/send", content=b"\xff\xfe", headers={"Origin": ORIGIN}),
+            await w.post("/api/send", ["a", "list"]),
+            await w.post("/api/send", {"text": "hi"}),
+            await w.post("/api/send", {"token": "short", "text": "hi"}),
+            await w.post("/api/send", {"token": token, "text": 42}),
+            await w.post("/api/send", {"token": token, "text": "   "}),
+            await w.post("/api/feedback", {"token": token, "turn": "1", "helpful": True}),
+        ]
+    assert [r.status_code for r in bad] == [400] * len(bad)
+    assert all(r.json()["error"] for r in bad)
+    assert "not valid JSON" in bad[0].json()["error"]
+
+
+async def test_origin_is_checked_and_cors_stays_closed(web: Any) -> None:
+    """Another site's page, no Origin, or a cross-site fetch: 403; preflight gets no CORS."""
+    async with web() as w:
+        token = await w.start()
+        body = {"token": token, "text": "hi"}
+        evil = await w.client.post("/api/send", json=body,
+                                   headers={"Origin": "https://evil.example.org"})
+        none = await w.client.post("/api/send", json=body)
+        cross = await w.client.post("/api/send", json=body, headers={
+            "Origin": ORIGIN, "Sec-Fetch-Site": "cross-site"})
+        pre = await w.client.options("/api/send", headers={
+            "Origin": "https://evil.example.org", "Access-Control-Request-Method": "POST"})
+    assert (evil.status_code, none.status_code, cross.status_code) == (403, 403, 403)
+    assert pre.status_code == 405
+    assert not any(k.lower().startswith("access-control-") for k in pre.headers)
+
+
+async def test_rate_limit_per_address_never_blocks_safety(web: Any) -> None:
+    """Past the per-address limit: 429 with 999 and a human route; a disclosure still gets
+    through."""
+    async with web() as w:
+        w.chat.ip_limit = Limiter(burst=3, rate=0.0)
+        token = await w.start()
+        ok = [await w.say(token, f"music {n}") for n in range(2)]
+        limited = await w.say(token, "music again")
+        danger = await w.say(token, "they stabbed my friend hes bleeding")
+    assert [r.status_code for r in ok] == [200, 200]
+    assert limited.status_code == 429 and limited.json()["error"] == TOO_FAST
+    assert "999" in text_of(limited) and "0800 1111" in text_of(limited)
+    assert danger.status_code == 200 and danger.json()["messages"][0]["parts"][0]["safety"]
+
+
+async def test_rate_limit_per_conversation(web: Any) -> None:
+    """One conversation cannot use up a whole school's allowance."""
+    async with web() as w:
+        w.chat.conversation_limit = Limiter(burst=2, rate=0.0)
+        a, b = await w.start(), await w.start()
+        got = [(await w.say(a, f"music {n}")).status_code for n in range(3)]
+        other = await w.say(b, "music")
+    assert got == [200, 200, 429] and other.status_code == 200
+
+
+def test_forwarded_for_is_believed_only_from_trusted_proxies() -> None:
+    """X-Forwarded-For is read (from the right) only when the peer is a trusted proxy."""
+    proxies = networks(["127.0.0.1", "10.0.0.0/8"])
+    assert client_address("127.0.0.1", "198.51.100.4, 10.1.2.3", proxies) == "198.51.100.4"
+    assert client_address("127.0.0.1", "6.6.6.6, 198.51.100.4", proxies) == "198.51.100.4"
+    assert client_address("203.0.113.9", "198.51.100.4", proxies) == "203.0.113.9"
+    assert client_address("127.0.0.1", None, proxies) == "127.0.0.1"
+    assert client_address("127.0.0.1", "198.51.100.4", networks([])) == "127.0.0.1"
+
+
+async def test_forwarded_addresses_get_their_own_limits(web: Any) -> None:
+    """Behind a trusted proxy each client has its own bucket; untrusted XFF is ignored."""
+    async with web(trusted_proxies=("203.0.113.7",)) as w:
+        w.chat.ip_limit = Limiter(burst=2, rate=0.0)
+        token = await w.start()  # spends one token for the proxy itself
+        a = await w.say(token, "music", **{"X-Forwarded-For": "198.51.100.1"})
+        b = await w.say(token, "music", **{"X-Forwarded-For": "198.51.100.2"})
+    assert (a.status_code, b.status_code) == (200, 200)
+    async with web() as w:  # the same header from an untrusted peer changes nothing
+        w.chat.ip_limit = Limiter(burst=2, rate=0.0)
+        token = await w.start()
+        a = await w.say(token, "music", **{"X-Forwarded-For": "198.51.100.1"})
+        b = await w.say(token, "music", **{"X-Forwarded-For": "198.51.100.2"})
+    assert (a.status_code, b.status_code) == (200, 429)
+
+
+async def test_addresses_are_never_stored_or_logged(web: Any,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    """After a conversation the address is in no file, no log line and no limiter key."""
+    caplog.set_level(logging.DEBUG)
+    async with web(client=("198.51.100.77", 4444)) as w:
+        token = await w.start()
+        await w.say(token, "any football near me")
+        await w.say(token, "i want to kill myself")
+        keys = w.chat.ip_limit.raw_keys()
+        assert w.chat.ip_limit.holds("198.51.100.77")
+    blob = b"".join(p.read_bytes() for p in w.data.iterdir() if p.is_file())
+    assert b"198.51.100.77" not in blob and token.encode() not in blob
+    assert "198.51.100.77" not in caplog.text and token not in caplog.text
+    assert all(b"198.51.100.77" not in k for k in keys)
