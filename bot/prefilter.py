@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 try:  # the regex parser is private; without it every rule simply runs
@@ -67,10 +68,15 @@ def _sequence(items: Any) -> set[str] | None:
 
 def required_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
     """Literals of which every match contains at least one, or None if none can be found."""
+    return _literals(pattern.pattern, pattern.flags)
+
+
+@lru_cache(maxsize=4096)  # the floor's rules are the same in every screen built
+def _literals(source: str, flags: int) -> frozenset[str] | None:
     if sre_parse is None:
         return None
     try:
-        found = _sequence(sre_parse.parse(pattern.pattern, pattern.flags))
+        found = _sequence(sre_parse.parse(source, flags))
     except Exception:  # an unusual construct: run the rule every time
         return None
     return frozenset(found) if found else None
