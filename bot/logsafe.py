@@ -7,17 +7,31 @@ formatted traceback as the record is made (so handlers added later, e.g. by a te
 harness, are covered too), and a filter on every handler does the same again.
 
 The application's own loggers (`bot.*`) never log message text or Telegram ids: they
-use the pseudonymous conversation reference instead.
+use the pseudonymous conversation reference instead. Third-party loggers are not so careful:
+python-telegram-bot logs a whole update (names, user ids, the message) when it cannot parse
+one ("Received data was ..."), and the webhook server logs request bodies at DEBUG. So the
+same record factory also withholds any line that carries update data (a JSON or repr field
+such as update_id, first_name or username), keeping only which logger said what, and drops
+such lines from tracebacks. This runs for every record of every logger, secrets or not.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterable
 
 REDACTED = "[TOKEN]"
+WITHHELD = "[withheld: Telegram update data, which can hold personal details]"
+# A field of a Telegram update or user, as JSON ("first_name": ), a dict repr ('chat': {)
+# or an object repr (first_name=). Our own lines never name these fields.
+_UPDATE_DATA = re.compile(
+    r"""["']?\b(?:update_id|message_id|chat_id|user_id|first_name|last_name|username|phone_number|from_user|"""
+    r"""callback_query|chat_instance|edited_message|channel_post)\b["']?\s*[:=]"""
+    r"""|["']from["']\s*:\s*\{|["']chat["']\s*:\s*\{"""
+)
 QUIET_LOGGERS = ("httpx", "httpcore")
 _secrets: set[str] = set()
 _base_factory: Callable[..., logging.LogRecord] | None = None
@@ -31,21 +45,42 @@ def redact_secrets(text: str) -> str:
     return text
 
 
+def holds_update_data(text: str) -> bool:
+    """Whether a log line carries (part of) a Telegram update."""
+    return bool(_UPDATE_DATA.search(text))
+
+
+def _withhold(record: logging.LogRecord, message: str) -> str:
+    """The message, or its fixed wording with every value withheld if it held update data."""
+    if not holds_update_data(message):
+        return message
+    template = str(record.msg)
+    if holds_update_data(template):
+        return f"a log line from {record.name} was withheld {WITHHELD}"
+    return re.sub(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[a-zA-Z%]", WITHHELD, template)
+
+
+def _scrub_text(text: str) -> str:
+    lines = [WITHHELD if holds_update_data(line) else line for line in text.split("\n")]
+    return redact_secrets("\n".join(lines))
+
+
 def _scrub(record: logging.LogRecord) -> logging.LogRecord:
-    if not _secrets:
+    if getattr(record, "_signpost_scrubbed", False):
         return record
     try:
         message = record.getMessage()
     except Exception:  # a bad format string must not hide the record
         message = str(record.msg)
-    record.msg = redact_secrets(message)
+    record.msg = redact_secrets(_withhold(record, message))
     record.args = None
+    record._signpost_scrubbed = True
     if record.exc_info and not record.exc_text:
         record.exc_text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
     if record.exc_text:
-        record.exc_text = redact_secrets(record.exc_text)
+        record.exc_text = _scrub_text(record.exc_text)
     if record.stack_info:
-        record.stack_info = redact_secrets(record.stack_info)
+        record.stack_info = _scrub_text(record.stack_info)
     return record
 
 
@@ -62,10 +97,15 @@ _FILTER = RedactingFilter()
 
 def protect(secret: str) -> None:
     """Register a secret (the bot token, webhook secret) to be scrubbed from all logs."""
-    global _base_factory
     if not secret:
         return
     _secrets.add(secret)
+    install()
+
+
+def install() -> None:
+    """Scrub every log record as it is made, and on every handler (idempotent)."""
+    global _base_factory
     if _base_factory is None:
         base = logging.getLogRecordFactory()
         _base_factory = base
@@ -105,7 +145,7 @@ def setup_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
     logging.getLogger("telegram").setLevel(max(logging.INFO, logging.getLevelName(level)))
     for s in secrets:
         protect(s)
-    protect_handlers()
+    install()
 
 
 def forget_secrets() -> None:

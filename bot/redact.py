@@ -9,18 +9,29 @@ half-caught by a later, looser step:
     postcodes   E17 4QH, e174qh            -> E17 [postcode]  (the district is kept)
     addresses   23 Hoe Street, 14b high st -> [address]
     dates       01/02/2008 (day, month and year: likely a birthday) -> [date]
+                14 March 2008, 2nd of june, august 9th                -> [date]
     numbers     phone forms                -> [phone]
                 6+ digits (cards, accounts, sort codes) -> [number]
+    schools     Hollowmere Park Academy, University of Northmoor -> [school]
+    names       my name is Jordan Okafor, im called kez, - Connor -> [name]
+
+Dates in words, schools and names are in bot.redact_names. Every pattern runs in linear
+time (a look-behind keeps it from starting mid-word, and runs are possessive), so a long
+hostile message cannot stall the bot; tests/test_redact.py times each one on 4,096
+characters. Callers on an event loop run redact() in a thread.
 
 What is deliberately kept: ages ("im 16"), times ("6pm", "7:30"), 999 / 101, "year 11",
 prices ("£5"), bus routes, "5-a-side", ranges like "16-25" and years like 2008. The
-held-out corpus in tests/data/redaction.yaml is the contract.
+corpora in tests/data/redaction.yaml and tests/data/redaction_blind1.yaml are the contract.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+
+from bot.redact_names import NAME, SCHOOL, redact_names, redact_schools, redact_word_dates
+from bot.redact_names import PATTERNS as _NAME_PATTERNS
 
 EMAIL = "[email]"
 LINK = "[link]"
@@ -30,9 +41,9 @@ ADDRESS = "[address]"
 DATE = "[date]"
 PHONE = "[phone]"
 NUMBER = "[number]"
-PLACEHOLDERS = (EMAIL, LINK, HANDLE, POSTCODE, ADDRESS, DATE, PHONE, NUMBER)
+PLACEHOLDERS = (EMAIL, LINK, HANDLE, POSTCODE, ADDRESS, DATE, PHONE, NUMBER, SCHOOL, NAME)
 
-_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+_EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)++", re.UNICODE)
 
 # Top-level domains worth recognising without a scheme ("tiktok.com/@x", "wa.me/44...").
 _TLDS = (
@@ -40,17 +51,21 @@ _TLDS = (
     "online|fm|am|ac|gov|edu|eu|de|fr|ng|gh|in|us|ca|au|ie"
 )
 _SCHEME_LINK_RE = re.compile(r"(?:\b(?:https?|ftp)://|\bwww\.)\S+", re.IGNORECASE)
+# A dotted name then, in Python, a check that its last label is a known top-level domain
+# (a regex alternation of TLDs after a repeated label group backtracks quadratically).
 _BARE_LINK_RE = re.compile(
-    rf"\b(?:[a-z0-9-]+\.)+(?:{_TLDS})\b(?P<path>/\S*)?", re.IGNORECASE
+    r"(?<![\w.@-])(?P<host>[a-z0-9-]++(?:\.[a-z0-9-]++)++)(?P<path>/\S*+)?+", re.IGNORECASE
 )
+_TLD_SET = frozenset(_TLDS.split("|"))
 _TRAILING_PUNCT = ".,!?;:)]}'\"…"
 
-_HANDLE_RE = re.compile(r"(?<![\w@\[])@[A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?")
+_HANDLE_RE = re.compile(r"(?<![\w@\[])@[A-Za-z0-9_]++(?:\.++[A-Za-z0-9_]++)*+")
 
 # Outward code (district) + inward code. Inward units never use C, I, K, M, O or V, which
 # keeps "u18 5pm" or "e17 6am" from looking like a postcode.
 _POSTCODE_RE = re.compile(
-    r"\b(?P<district>[A-Za-z]{1,2}\d[A-Za-z\d]?)[ \t]*(?P<inward>\d(?i:[ABD-HJLNP-UW-Z]{2}))\b"
+    r"(?<![\w'’])(?P<district>[A-Za-z]{1,2}\d[A-Za-z\d]?)[ \t]*+"
+    r"(?P<inward>\d(?i:[ABD-HJLNP-UW-Z]{2}))\b"
 )
 
 _STREET_TYPES = (
@@ -59,9 +74,10 @@ _STREET_TYPES = (
     "park|green|vale|estate|house|tower|towers|buildings|yard|gate|wharf|broadway"
 )
 _ADDRESS_RE = re.compile(
-    r"(?<![\w£$€:./-])(?P<num>\d{1,4}[a-z]?),?[ \t]+"
-    r"(?P<words>(?:[A-Za-z'’]+[ \t]+){1,3}?)"
-    rf"(?P<type>{_STREET_TYPES})\b\.?",
+    r"(?<![\w£$€:./-])(?:(?:number|no\.?+)[ \t]*+)?+(?P<num>\d{1,4}[a-z]?+),?+[ \t]++"
+    r"(?P<on>(?:on|in)[ \t]++)?+"
+    r"(?P<words>(?:[A-Za-z'’]++[ \t]++){1,3}?)"
+    rf"(?P<type>{_STREET_TYPES})\b\.?+",
     re.IGNORECASE,
 )
 # Words that never sit between a house number and a street name; they mean the number
@@ -86,7 +102,8 @@ _DATE_RE = re.compile(
 )
 
 # A run of digits with phone-style separators: "07700 900 123", "+44 (0)7700-900123".
-_NUMBER_RUN_RE = re.compile(r"(?<![\w£$€.,:/-])[+(]*\d[\d \t\u00a0().-]*\d(?![\w@])")
+_NUMBER_RUN_RE = re.compile(
+    r"(?<![\w£$€.,:/+(-])[+(]*+\d++(?:[ \t\u00a0().-]++\d++)*+(?![\w@])")
 _YEAR_RANGE_RE = re.compile(r"(?:19|20)\d\d\s*[-–]\s*(?:19|20)\d\d")
 
 
@@ -105,6 +122,8 @@ def redact_links(text: str) -> str:
     text = _SCHEME_LINK_RE.sub(_link, text)
 
     def bare(m: re.Match[str]) -> str:
+        if m.group("host").rsplit(".", 1)[-1].lower() not in _TLD_SET:
+            return m.group(0)
         # "kooth.com" alone names a service, not a person; "kooth.com/u/kez" may not.
         return _link(m) if m.group("path") and len(m.group("path")) > 1 else m.group(0)
 
@@ -130,6 +149,8 @@ def redact_addresses(text: str) -> str:
         words = m.group("words").lower().split()
         if any(w.strip("'’") in _NOT_STREET_WORDS for w in words):
             return m.group(0)
+        if m.group("on") and not m.group(0).lower().startswith(("number", "no")):
+            return m.group(0)  # "16 on road": only "number 7 on birchfield avenue" counts
         return ADDRESS
 
     return _ADDRESS_RE.sub(sub, text)
@@ -164,5 +185,22 @@ STEPS: tuple[Callable[[str], str], ...] = (
     redact_postcodes,
     redact_addresses,
     redact_dates,
+    redact_word_dates,
     redact_numbers,
+    redact_schools,
+    redact_names,
 )
+
+# Every regular expression used, by name: tests/test_redact.py times each on hostile input.
+PATTERNS: dict[str, re.Pattern[str]] = {
+    "email": _EMAIL_RE,
+    "scheme_link": _SCHEME_LINK_RE,
+    "bare_link": _BARE_LINK_RE,
+    "handle": _HANDLE_RE,
+    "postcode": _POSTCODE_RE,
+    "address": _ADDRESS_RE,
+    "date": _DATE_RE,
+    "number_run": _NUMBER_RUN_RE,
+    "year_range": _YEAR_RANGE_RE,
+    **_NAME_PATTERNS,
+}

@@ -8,7 +8,9 @@ One store (one writer thread), one live catalogue and one Session serve both cha
 bot/jobs.py polls the catalogue, posts alert follow-ups and purges old turns.
 
 Exit codes: 0 stopped cleanly (SIGINT/SIGTERM), 1 failed while running, 2 cannot start
-(bad settings, catalogue with errors, address in use, token rejected by Telegram).
+(bad settings, address in use, token rejected by Telegram), 3 Telegram stopped accepting
+the token while running (revoked). A catalogue with errors does not stop the bot: it
+answers with the built-in safety floor (999 and the 24/7 routes) and tells the admin chat.
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ log = logging.getLogger("bot.runner")
 
 class CannotStart(Exception):
     """The server cannot start; the message says why, for the operator."""
+
+
+class TokenRevoked(Exception):
+    """Telegram stopped accepting the bot token while the bot was running."""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -65,11 +71,19 @@ def run(args: argparse.Namespace) -> int:
         for p in live.last_problems:
             if p.severity == "error":
                 print(p, file=sys.stderr)
-        print(f"signpost: the catalogue in {settings.catalogue_dir} has errors; fix them "
-              "(run 'signpost validate') before starting the bot.", file=sys.stderr)
-        return 2
+        print(f"signpost: the catalogue in {settings.catalogue_dir} has errors. Starting "
+              "anyway with the built-in safety floor only (999 and the 24/7 routes); fix "
+              "the errors (run 'signpost validate') and save: the bot loads the fixed "
+              "catalogue by itself.", file=sys.stderr)
+        log.error("the catalogue has errors; answering with the safety floor only until it "
+                  "is fixed")
     try:
         asyncio.run(serve(settings, live))
+    except TokenRevoked:
+        print("signpost: Telegram stopped accepting TELEGRAM_BOT_TOKEN while the bot was "
+              "running (revoked in @BotFather?). Put the new token in the settings and "
+              "start again.", file=sys.stderr)
+        return 3
     except CannotStart as exc:
         print(f"signpost: {redact_secrets(str(exc))}", file=sys.stderr)
         return 2
@@ -117,9 +131,11 @@ async def serve(settings: Settings, live: Any, *, sock: socket.socket | None = N
     telegram: Any = None
     routes: list[BaseRoute] = []
     report = None
+    revoked = asyncio.Event()
+    watcher: asyncio.Task[None] | None = None
     try:
         if settings.telegram:
-            telegram, report = await _start_telegram(settings, live, session, routes)
+            telegram, report = await _start_telegram(settings, live, session, routes, revoked)
         if not session.sinks:
             log.warning("no staff alert sink is configured (SIGNPOST_ALERT_CHAT_ID with "
                         "Telegram on): disclosures are answered, but no staff are told")
@@ -130,6 +146,7 @@ async def serve(settings: Settings, live: Any, *, sock: socket.socket | None = N
                                 proxy_headers=False, log_level="warning")
         server = _server_class()(config)
         _on_signals(server)
+        watcher = asyncio.create_task(_stop_on(revoked, server))
         jobs = Jobs(session, settings.retention_days, report).start()
         host, port = sock.getsockname()[:2]
         log.info("web chat on http://%s:%d", host, port)
@@ -139,12 +156,22 @@ async def serve(settings: Settings, live: Any, *, sock: socket.socket | None = N
             await stop_jobs(jobs)
     finally:
         await session.flush_all()  # held bursts answered while Telegram can still send
+        if watcher is not None:
+            watcher.cancel()
         if telegram is not None:
             from bot.channels.telegram import stop
 
             await stop(telegram)
         await session.close()
         log.info("stopped")
+    if revoked.is_set():
+        raise TokenRevoked
+
+
+async def _stop_on(event: asyncio.Event, server: Any) -> None:
+    """Stop the server (gracefully: Telegram, then the store) once `event` is set."""
+    await event.wait()
+    server.should_exit = True
 
 
 def _on_signals(server: Any) -> None:
@@ -174,12 +201,20 @@ def _server_class() -> Any:
 
 
 async def _start_telegram(settings: Settings, live: Any, session: Any,
-                          routes: list[Any]) -> tuple[Any, Any]:
+                          routes: list[Any], revoked: asyncio.Event) -> tuple[Any, Any]:
     from telegram.error import InvalidToken, TelegramError
 
     from bot.channels.telegram import build_application, signpost_of, start, webhook_route
 
     app = build_application(settings, live, session=session, updater=not settings.webhook)
+
+    def on_revoked() -> None:
+        if not revoked.is_set():
+            log.error("Telegram no longer accepts the bot token (revoked in @BotFather, or "
+                      "the bot was deleted); stopping")
+            revoked.set()
+
+    signpost_of(app).inbox.on_revoked = on_revoked
     if settings.webhook:
         routes.append(webhook_route(app, settings))
     try:

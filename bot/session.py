@@ -349,9 +349,14 @@ class Session:
         """Tell staff through every sink; at most one alert per conversation per window."""
         if not self.sinks:
             return
-        alert = self.alerts.trigger(ref, intent, self.now(), _redact(text))
+        self.background(self._raise_alert(ref, intent, text, self.now()))
+
+    async def _raise_alert(self, ref: str, intent: str, text: str, at: dt.datetime) -> None:
+        # Redaction runs in a thread: a long message never holds up anyone's reply.
+        redacted = await asyncio.to_thread(_redact, text)
+        alert = self.alerts.trigger(ref, intent, at, redacted)
         if alert is not None:
-            self.background(self.post_alert(alert))
+            await self.post_alert(alert)
 
     async def post_alert(self, alert: Alert) -> None:
         for sink in self.sinks:
@@ -395,11 +400,12 @@ class Session:
         conv.recent = [(m, t) for m, t in conv.recent if t >= cutoff]
         conv.recent.append((message_id, self.clock()))
 
-    async def recent_messages(self, conv: Conversation) -> list[int]:
-        """Message ids of this conversation from the last 48 hours."""
+    async def recent_messages(self, conv: Conversation) -> list[int] | None:
+        """Message ids of this conversation from the last 48 hours; None if the log cannot
+        be read now (so the channel can say it could not delete everything)."""
         if self.store.store is not None:
             ids = await self.store.call("recent_messages", conv.ref, self.now() - HIDE_WINDOW)
-            return list(ids or [])
+            return None if ids is None else list(ids)
         cutoff = self.clock() - HIDE_WINDOW.total_seconds()
         ids = [m for m, t in conv.recent if t >= cutoff]
         conv.recent = []

@@ -14,7 +14,9 @@ Handler order (PTB handler groups):
     error handler     logs without message text, token or ids; still replies with 999
 
 Conversations, bursts, the flood limit, the engine, the log, alerts and /forget are the
-session's (bot/session.py); the catalogue poll and the purge are bot/jobs.py's.
+session's (bot/session.py); the catalogue poll and the purge are bot/jobs.py's. How updates
+arrive (kept in a sealed inbox until answered, unreadable ones skipped, replay after a
+crash, a revoked token noticed) is bot/channels/telegram_updates.py's.
 """
 
 from __future__ import annotations
@@ -60,10 +62,12 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot import routes
 from bot.alerts import Alert, format_alert
 from bot.catalogue import LONDON
+from bot.channels.telegram_updates import Inbox, UpdatesRequest
 from bot.config import Settings
 from bot.dialogue import Button, ChatState, Engine, Reply, ServicePick, crash_reply
 from bot.jobs import Jobs, catalogue_report, reload_report
@@ -100,6 +104,7 @@ MAX_CHARS = 4000  # Telegram's limit is 4096; the margin covers the feedback lin
 MAX_RAW_LINE = 600  # a raw line this long stays under MAX_CHARS even fully escaped
 FEEDBACK_WAIT = 0.3  # seconds to wait for the turn id before sending without feedback
 MAX_UPDATE_BYTES = 256 * 1024  # a webhook body larger than this is refused unread
+POLL_TIMEOUT = 5  # seconds each getUpdates long poll waits for news
 
 BOT_COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", "What I can do, and the menu"),
@@ -112,12 +117,18 @@ BOT_COMMANDS: tuple[tuple[str, str], ...] = (
 )
 ENGINE_COMMANDS = ("start", "help", "services", "privacy", "human")
 ADMIN_COMMANDS = ("reload", "catalogue")
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "channel_post",
+# No channel posts: the bot never answers in a channel (its reply would be public).
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query",
                    "my_chat_member"]
 
 # Texts about the channel itself (not content decisions), so they live here.
 GROUP_REPLY = ("Hi! I only talk in private chats, so nobody else sees what you ask. Tap my "
                "name and then Message to talk to me on your own.\n" + routes.EMERGENCY_LINE)
+HIDE_PARTLY = ("I couldn't delete all my recent messages just now, so some may still be in "
+               "this chat. Try /hide again in a few minutes. To hide this chat completely "
+               "now, delete it from your chat list (press and hold it, then Delete) and mute "
+               "it (open the chat, tap the name at the top, then Mute).")
+PRIVATE_ONLY_TOAST = "I only work in private chats: tap my name, then Message."
 HIDE_DONE = ("Done. To hide this chat completely, delete it from your chat list (press and "
              "hold it, then Delete) and mute it so nothing pops up on your screen (open the "
              "chat, tap the name at the top, then Mute). You can come back any time.")
@@ -132,9 +143,11 @@ SLOW_DOWN_TOAST = "Slow down a little, then try again."
 class PerChatProcessor(BaseUpdateProcessor):
     """Different chats are handled concurrently; one chat's updates strictly in order."""
 
-    def __init__(self, max_concurrent_updates: int = 64) -> None:
+    def __init__(self, max_concurrent_updates: int = 64,
+                 on_done: Callable[[object], Awaitable[None]] | None = None) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+        self.on_done = on_done  # called once an update has been handled (the inbox)
 
     async def do_process_update(self, update: object,
                                 coroutine: Awaitable[Any]) -> None:
@@ -151,6 +164,8 @@ class PerChatProcessor(BaseUpdateProcessor):
                 del self._locks[key]
             else:
                 self._locks[key] = (lock, users - 1)
+        if self.on_done is not None:
+            await self.on_done(update)
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -278,6 +293,8 @@ class Signpost:
         self._current: dict[int, int] = {}  # chat id -> update being handled (one per chat)
         self._aliases: dict[str, str] = {}
         self._jobs: list[asyncio.Task[None]] = []
+        self.inbox = Inbox(CHANNEL)
+        self._held: dict[int, list[int]] = {}  # chat id -> update ids held in a burst
         self.app: Application[Any, Any, Any, Any, Any, Any] | None = None
 
     def conversation(self, chat_id: int) -> Conversation:
@@ -372,6 +389,16 @@ class Signpost:
             await self.send_reply(conv, chat_id, out.reply, out.turn)
         except Forbidden:
             log.info("conversation %s has blocked the bot; not retrying", conv.ref)
+        for update_id in self._held.pop(chat_id, []):  # a held burst has been answered
+            await self.inbox.done_id(update_id)
+
+    async def handled(self, update: object) -> None:
+        """The processor's hook: clear a handled update from the inbox, unless its message
+        is held in a burst (cleared in `send` once the burst is answered)."""
+        update_id = getattr(update, "update_id", None)
+        if any(update_id in ids for ids in self._held.values()):
+            return
+        await self.inbox.done(update)
 
     async def send_reply(self, conv: Conversation, chat_id: int, reply: Reply,
                          turn: asyncio.Future[Any] | None = None) -> None:
@@ -409,8 +436,11 @@ class Signpost:
     async def gate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Groups: answer once, then ignore. Private: remember the message for /hide."""
         chat = update.effective_chat
-        if chat is None:
-            raise ApplicationHandlerStop
+        if chat is None or chat.type != ChatType.PRIVATE:
+            await _answer_stray_button(update)  # every button press is answered
+        if chat is None or chat.type == ChatType.CHANNEL or update.channel_post is not None \
+                or update.edited_channel_post is not None:
+            raise ApplicationHandlerStop  # channels: never a (public) reply
         if chat.type != ChatType.PRIVATE:
             if chat.id not in self._groups_told and update.effective_message is not None:
                 self._groups_told.add(chat.id)
@@ -429,6 +459,8 @@ class Signpost:
     async def handle(self, update: Update, event: Event) -> str:
         """Hand one event to the session; tell a pressed button when it was skipped."""
         status = await self.session.handle(self, str(_chat_id(update)), event)
+        if status == "held":  # answered with the burst: keep it in the inbox until then
+            self._held.setdefault(_chat_id(update), []).append(update.update_id)
         if status == "skipped" and update.callback_query is not None:
             with contextlib.suppress(TelegramError):
                 await update.callback_query.answer(SLOW_DOWN_TOAST)
@@ -467,7 +499,9 @@ class Signpost:
         assert self.app is not None
         chat_id = _chat_id(update)
         conv = self.conversation(chat_id)
-        ids = await self.session.recent_messages(conv)
+        found = await self.session.recent_messages(conv)
+        complete = found is not None
+        ids = found or []
         if update.callback_query is not None and update.callback_query.message is not None:
             ids.append(update.callback_query.message.message_id)
         ids = sorted(set(ids), reverse=True)
@@ -488,12 +522,16 @@ class Signpost:
 
         for start in range(0, len(ids), 20):
             await asyncio.gather(*(delete(m) for m in ids[start:start + 20]))
+        complete = complete and len(gone) == len(ids)
         self.session.hidden(conv, gone)
         if update.callback_query is not None:
             with contextlib.suppress(TelegramError):
                 await update.callback_query.answer()
+        if not complete:
+            log.warning("hide for %s was incomplete (the log could not be read or a delete "
+                        "failed); the person was told", conv.ref)
         with contextlib.suppress(Forbidden):
-            await self.send_text(conv, chat_id, escape(HIDE_DONE))
+            await self.send_text(conv, chat_id, escape(HIDE_DONE if complete else HIDE_PARTLY))
 
     async def on_forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/forget: erase this conversation's log and what the bot remembers."""
@@ -612,6 +650,11 @@ class Signpost:
         if self._owns_session and self.session.store.store is None:
             self.session.store = await AsyncStore.open(self.settings.data_dir,
                                                        self.settings.secret)
+        self.inbox.attach(self.session.store.store)
+        await self.inbox.replay(app.update_queue, app.bot, self.session.is_safety)
+        if getattr(self.live, "catalogue", True) is None:  # broken at start: say what
+            await self.tell_admins(catalogue_report(self.live) + "\n" + "\n".join(
+                str(p) for p in self.live.last_problems if p.severity == "error"))
         if self.settings.alert_chat_id is not None and self.sink is None:
             self.sink = TelegramStaffGroup(self, self.settings.alert_chat_id)
             self.session.sinks.append(self.sink)
@@ -630,6 +673,8 @@ class Signpost:
 
     async def post_shutdown(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Close the conversation log (after every queued write has run), if it is ours."""
+        await self.inbox.drain()
+        self.inbox.shutdown()
         if self.sink is not None:
             with contextlib.suppress(ValueError):
                 self.session.sinks.remove(self.sink)
@@ -664,6 +709,13 @@ async def _result_within(fut: asyncio.Future[Any], seconds: float) -> Any:
         return fut.result()
     except Exception:
         return None
+
+
+async def _answer_stray_button(update: Update) -> None:
+    """A button pressed outside a private chat: stop its spinner and say where to talk."""
+    if update.callback_query is not None:
+        with contextlib.suppress(TelegramError):
+            await update.callback_query.answer(PRIVATE_ONLY_TOAST)
 
 
 def _chat_id(update: Update) -> int:
@@ -760,8 +812,9 @@ def build_application(settings: Settings, live: LiveCatalogue, *,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(AIORateLimiter(max_retries=3))
         # A small pool measured faster than PTB's default of 256 (docs/performance.md).
-        .connection_pool_size(8)
-        .concurrent_updates(PerChatProcessor())
+        .request(UpdatesRequest(HTTPXRequest(connection_pool_size=8), sp.inbox))
+        .get_updates_request(UpdatesRequest(HTTPXRequest(), sp.inbox))
+        .concurrent_updates(PerChatProcessor(on_done=sp.handled))
         .post_init(sp.post_init)
         .post_stop(sp.post_stop)
         .post_shutdown(sp.post_shutdown)
@@ -822,13 +875,11 @@ def webhook_route(app: Application[Any, Any, Any, Any, Any, Any], settings: Sett
             data = await read_json(request, MAX_UPDATE_BYTES)
         except Rejected as exc:
             return JSONResponse({"error": exc.message}, status_code=exc.status)
-        try:
-            update = Update.de_json(data, app.bot)
-        except Exception as exc:  # answered 200 so Telegram does not resend it forever
-            log.error("could not read an update from the webhook (%s); skipped it",
-                      type(exc).__name__)
-            return Response()
-        await app.update_queue.put(update)
+        # Kept in the inbox before the 200; unreadable or repeated updates come back as
+        # empty stand-ins (logged once, answered 200 so Telegram does not resend them).
+        for raw in await signpost_of(app).inbox.accept([data]):
+            if len(raw) > 1:
+                await app.update_queue.put(Update.de_json(raw, app.bot))
         return Response()
 
     return Route("/" + settings.webhook_path, telegram_update, methods=["POST"])
@@ -846,7 +897,8 @@ async def start(app: Application[Any, Any, Any, Any, Any, Any], settings: Settin
         log.info("Telegram: webhook mode, updates arrive at /%s", settings.webhook_path)
     else:
         assert app.updater is not None
-        await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+        # 5-second long polls: a revoked token is noticed within about 5 seconds.
+        await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=POLL_TIMEOUT)
         log.info("Telegram: polling mode")
     await app.start()
 
