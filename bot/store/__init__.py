@@ -17,8 +17,13 @@ closed and reopened on a later call, so writing resumes when the disk recovers.
                              the database is missing or newer than this code
 
 The review tools (bot.review) read with their own connection and write review marks and
-audit entries through the plain functions at the bottom of this module; they never need the
-key (bot.secretkey), only the database.
+audit entries through the plain functions in bot.store.sql; they never need the key
+(bot.secretkey), only the database.
+
+    bot.store.schema   migrations, timestamps, opening a connection
+    bot.store.sql      the SQL as plain functions (turns, erase, purge, checkpoint, review)
+    bot.store.log      Store: what a channel calls; never raises
+    bot.store.aio      AsyncStore: a Store on its one writer thread, for asyncio code
 
 Also kept here, because it is SQL: the inbox, where a channel keeps each accepted update
 (sealed with bot.seal) until it has been answered, so a crash loses no message; and the
