@@ -10,7 +10,7 @@
 A word after a cue is taken for a name by how sure the cue is:
 
     sure      my name is / my names / name: / im called     any word but a function word
-    likely    call me / known as / everyone says            also: a Capitalised word
+    likely    call me / known as / Mr / Miss                also: a Capitalised word
     weak      im / its / this is / my brother / love from   only a known first name
                                                             (bot/data/first_names.txt) or
                                                             a word no English list knows
@@ -123,7 +123,8 @@ _CUES: tuple[tuple[str, str], ...] = (
              r"(?:[ \t]++is|['’]s|s)?+(?:[ \t]*+:)?+|name[ \t]*+:|"
              r"(?:i['’]?m|i[ \t]++am)[ \t]++called"),
     ("likely", r"call[ \t]++me|calls[ \t]++me|known[ \t]++as|goes[ \t]++by|"
-               r"everyone[ \t]++(?:says|calls[ \t]++me)|people[ \t]++say"),
+               r"everyone[ \t]++(?:says|calls[ \t]++me)|people[ \t]++say|"
+               r"(?:mrs?+|ms|miss|dr|sir)\.?+"),
     ("weak", r"i['’]?m|i[ \t]++am|it['’]?s|this[ \t]++is|here['’]?s|"
              r"my[ \t]++(?:little[ \t]++|big[ \t]++|older[ \t]++|younger[ \t]++|best[ \t]++)?"
              r"(?:brother|bro|sister|sis|cousin|mate|friend|boyfriend|girlfriend|bf|gf|"

@@ -94,6 +94,8 @@ def test_blind_set_1(case: dict[str, Any]) -> None:
     ("i was born on 14 March 2008", "i was born on [date]"),
     ("we're number 7 on birchfield avenue", "we're [address]"),
     ("thanks for the help - Connor", "thanks for the help - [name]"),
+    ("my teacher Mr Jones is nice", "my teacher Mr [name] is nice"),
+    ("my sister Amina is 12", "my sister [name] is 12"),
 ])
 def test_new_placeholders(text: str, expected: str) -> None:
     """Issue 11's details get placeholders a moderator can still read around."""
@@ -111,6 +113,9 @@ def test_new_placeholders(text: str, expected: str) -> None:
     "the top of the road at 7",
     "I'm Scared and Alone",
     "call me back later pls",
+    "i miss home",
+    "im bare tired",
+    "the 5th of the month",
 ])
 def test_ordinary_words_are_not_taken_for_names(text: str) -> None:
     """Slang, contractions without apostrophes, typos and title case are not names."""
