@@ -1,7 +1,7 @@
 """How Telegram updates reach the bot: kept until answered, never lost, never logged.
 
     getUpdates response ──> UpdatesRequest.do_request ──┐
-    webhook POST ─────────> WebhookHandler.post ────────┤
+    webhook POST ─────────> telegram.webhook_route ─────┤
                                                        v
                   Inbox.accept: each update parsed on its own
                     unparseable  -> one log line (update id and reason, never content),
@@ -11,6 +11,7 @@
                                     it arrived (the next getUpdates offset, or the webhook's
                                     200), then handed to PTB
     handled (answered, or deliberately ignored) -> Inbox.done clears the stored content
+                  (a message held in a burst: once the burst's reply has gone out)
     next start -> Inbox.replay queues whatever was never answered: safety first, then
                   oldest first
 
