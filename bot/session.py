@@ -36,6 +36,7 @@ import time
 import traceback
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
@@ -352,8 +353,10 @@ class Session:
         self.background(self._raise_alert(ref, intent, text, self.now()))
 
     async def _raise_alert(self, ref: str, intent: str, text: str, at: dt.datetime) -> None:
-        # Redaction runs in a thread: a long message never holds up anyone's reply.
-        redacted = await asyncio.to_thread(_redact, text)
+        # Redaction runs in its own threads: a long message never holds up anyone's reply
+        # (nor the loop's default executor, which name lookups need).
+        loop = asyncio.get_running_loop()
+        redacted = await loop.run_in_executor(_REDACTOR, _redact, text)
         alert = self.alerts.trigger(ref, intent, at, redacted)
         if alert is not None:
             await self.post_alert(alert)
@@ -481,6 +484,9 @@ def log_failure(what: str, conv: Conversation, text: str) -> None:
         if len(value) > 2:
             trace = trace.replace(value, mask)
     log.error("%s for %s:\n%s", what, conv.ref, trace)
+
+
+_REDACTOR = ThreadPoolExecutor(max_workers=2, thread_name_prefix="signpost-redact")
 
 
 def _redact(text: str) -> str:
