@@ -104,7 +104,7 @@ MAX_CHARS = 4000  # Telegram's limit is 4096; the margin covers the feedback lin
 MAX_RAW_LINE = 600  # a raw line this long stays under MAX_CHARS even fully escaped
 FEEDBACK_WAIT = 0.3  # seconds to wait for the turn id before sending without feedback
 MAX_UPDATE_BYTES = 256 * 1024  # a webhook body larger than this is refused unread
-POLL_TIMEOUT = 5  # seconds each getUpdates long poll waits for news
+POLL_TIMEOUT = 3  # seconds each getUpdates long poll waits for news
 
 BOT_COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", "What I can do, and the menu"),
@@ -897,7 +897,7 @@ async def start(app: Application[Any, Any, Any, Any, Any, Any], settings: Settin
         log.info("Telegram: webhook mode, updates arrive at /%s", settings.webhook_path)
     else:
         assert app.updater is not None
-        # 5-second long polls: a revoked token is noticed within about 5 seconds.
+        # Short long polls: a revoked token is noticed within about POLL_TIMEOUT seconds.
         await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=POLL_TIMEOUT)
         log.info("Telegram: polling mode")
     await app.start()
