@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import sqlite3
 import time
 from pathlib import Path
@@ -139,3 +140,19 @@ def test_forget_journal_reuses_its_slots(tmp_path: Path) -> None:
 def test_update_data_is_recognised(line: str, withheld: bool) -> None:
     """Update data is recognised in JSON, dict and object form; our own lines are not."""
     assert holds_update_data(line) is withheld
+
+
+def test_purge_clears_old_inbox_rows(tmp_path: Path) -> None:
+    """Answered ids go after two days; an update never answered goes after the retention
+    period, so no message text is kept longer than the log itself keeps it."""
+    store = Store.open(tmp_path, b"k" * 32)
+    then = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    store.inbox_accept("telegram", [(1, b'{"a": 1}'), (2, b'{"b": 2}')], at=then)
+    store.inbox_done("telegram", [1], at=then)
+    store.purge(90, now=then + dt.timedelta(days=3))
+    assert [i for i, _ in store.inbox_pending("telegram")] == [2]
+    store.purge(90, now=then + dt.timedelta(days=91))
+    assert store.inbox_pending("telegram") == []
+    with sqlite3.connect(tmp_path / "signpost.db") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM inbox").fetchone()[0] == 0
+    store.close()

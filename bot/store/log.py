@@ -406,13 +406,22 @@ class Store:
     # -------------------------------------------------------------- retention
 
     def purge(self, retention_days: int, now: dt.datetime | None = None) -> int:
-        """Delete turns older than retention_days and hide records older than 48 hours."""
+        """Delete turns older than retention_days and hide records older than 48 hours.
+
+        The inbox keeps answered update ids for two days (no content), and an update that
+        was never answered no longer than the retention period either.
+        """
         now = now or dt.datetime.now(dt.UTC)
 
         def purge(conn: sqlite3.Connection) -> int:
             n = purge_old(conn, retention_days, now)
             conn.execute("DELETE FROM inbox WHERE payload IS NULL AND done_at < ?",
                          (stamp(now - INBOX_DONE_KEEP),))
+            stale = conn.execute("DELETE FROM inbox WHERE payload IS NOT NULL AND at < ?",
+                                 (stamp(now - dt.timedelta(days=retention_days)),)).rowcount
+            if stale:
+                log.warning("conversation log: %d update(s) never answered within %d days "
+                            "were deleted unanswered", stale, retention_days)
             if n and not checkpoint(conn):
                 self._checkpoint_later()
             return n
