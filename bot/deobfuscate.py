@@ -41,8 +41,19 @@ SENSITIVE = frozenset(
     porn pic pics send sending runaway run away homeless kicked chased attack attacked
     dealing deal trap county lines debt owe owes traffick trafficked exploit exploited
     sextortion blackmail blackmailing leak leaked bully bullied bullying scared unsafe
-    danger hate myself end cuckooing cuckooed cunch""".split()
+    danger hate myself end cuckooing cuckooed cunch touches sell selling sold
+    owe owed""".split()
 )
+
+# Words that are not in the English list but must never be split or "decoded": London
+# places, games and apps, British spellings.
+PROPER_WORDS = frozenset("""battersea peckham lewisham catford hammersmith shoreditch brixton
+    tottenham walthamstow leytonstone chingford stratford hackney islington croydon
+    wandsworth greenwich deptford woolwich dalston clapham streatham edmonton enfield
+    barking dagenham romford ilford plaistow whitechapel bermondsey camberwell
+    fortnite minecraft roblox instagram snapchat tiktok whatsapp youtube playstation
+    screenshot screenshotted screenshotting warzone valorant spotify soundcloud
+    defence offence licence practise programme colour favourite neighbour""".split())
 
 # A split that leaves one of these on its own cut a word, not a sentence ("cuckoo ing").
 _SUFFIXES = frozenset("ing ed er ers ly es s d ment ness tion ity ive al ous ful less".split())
@@ -53,6 +64,12 @@ _LEET: dict[str, tuple[str, ...]] = {
     "+": ("t",), "€": ("e",), "£": ("e",), "ü": ("u",),
 }
 _MASK = "*#%?_"
+# Postcode districts (E17, SE3, HA10), times (1am, 7pm), ordinals (2nd), prices and
+# sizes are never leetspeak.
+_AREAS = (r"(?:e|ec|n|nw|se|sw|w|wc|br|cr|da|en|ha|ig|kt|rm|sm|tw|ub|wd|cm|ss|al|sl|hp|lu|"
+          r"sg|me|tn|rh|gu)")
+_NOT_LEET_RE = re.compile(rf"(?:{_AREAS}\d{{1,2}}[a-z]?|\d+(?:am|pm|st|nd|rd|th|s|k|p|"
+                          r"mins?|hrs?|kg|km|cm|mm|ml|gb|yo|yrs?)|[£$€]\d+(?:\.\d+)?)")
 _TOKEN_RE = re.compile(r"\S+")
 _EDGE_PUNCT = ".,?!:;\"'()[]"
 # "k.i.l.l", "s-h-a-n-k", "r*a*p*e": three or more letters joined by the same kind of mark
@@ -111,13 +128,14 @@ def _wordninja() -> Any:
     return wordninja
 
 
-def segment(word: str, known: Callable[[str], bool]) -> list[str] | None:
+def segment(word: str, known: Callable[[str], bool], min_len: int = 7) -> list[str] | None:
     """Split a run-together word into known words, or None if the split is not convincing.
 
-    Convincing: at least two pieces, and at most a fifth of the letters in unknown pieces.
+    Convincing: at least two pieces, at most a fifth of the letters in unknown pieces, no
+    lone suffix, and either a word that matters for safety or a whole sentence.
     """
     ninja = _wordninja()
-    if ninja is None or len(word) < 7:
+    if ninja is None or len(word) < min_len:
         return None
     parts: list[str] = []
     for p in ninja.split(word):
@@ -128,6 +146,11 @@ def segment(word: str, known: Callable[[str], bool]) -> list[str] | None:
         else:
             parts.append(p)
     if len(parts) < 2 or any(p in _SUFFIXES for p in parts[1:]):
+        return None
+    # "fortnite" is not "fort night": a split must bring out a word that matters for safety,
+    # or be a whole sentence (12+ letters, 3+ pieces, every piece a known word).
+    sentence = len(word) >= 12 and len(parts) >= 3 and all(known(p) for p in parts)
+    if not sentence and not any(p in SENSITIVE for p in parts):
         return None
     unknown = sum(len(p) for p in parts if not known(p))
     if unknown * 5 > len(word):
@@ -150,9 +173,21 @@ def _candidates(token: str) -> Iterable[str]:
         yield "".join(combo)
 
 
-def _unmask(token: str, vocab_by_len: dict[int, list[str]]) -> str | None:
+# Masked swearing ("sh*t", "f**k") is far commoner than a masked safety word that shares
+# its letters ("shot"): a swear word that fits wins.
+SWEARS = frozenset("shit fuck piss crap damn cunt dick twat arse bitch wank prick bloody "
+                   "shite fucking shitting pissed".split())
+MAX_MASKED = 20  # masked tokens decoded per message; more are left as typed
+
+
+@lru_cache(maxsize=4096)
+def _unmask(token: str) -> str | None:
+    _words, vocab_by_len = _base()
     pattern = re.compile("".join("[a-z]" if ch in _MASK else re.escape(ch) for ch in token))
     hits = [w for w in vocab_by_len.get(len(token), ()) if pattern.fullmatch(w)]
+    swears = [w for w in hits if w in SWEARS]
+    if swears:
+        return swears[0]
     sensitive = [w for w in hits if w in SENSITIVE]
     if sensitive:
         return sensitive[0]
@@ -163,7 +198,7 @@ def _unmask(token: str, vocab_by_len: dict[int, list[str]]) -> str | None:
 def _base() -> tuple[frozenset[str], dict[int, list[str]]]:
     from bot.text import SPELLING, english_words  # text imports this module
 
-    words = english_words() | SENSITIVE | frozenset(SPELLING)
+    words = english_words() | SENSITIVE | SWEARS | frozenset(SPELLING)
     by_len: dict[int, list[str]] = {}
     for w in sorted(words):
         if w.isalpha():
@@ -175,8 +210,9 @@ class Deobfuscator:
     """Undoes hiding tricks using known words: English, slang and the catalogue's own."""
 
     def __init__(self, extra_words: Iterable[str] = ()) -> None:
-        base, self._by_len = _base()
-        self.known = base | frozenset(extra_words)
+        base, _by_len = _base()
+        self.known = base | frozenset(extra_words) | PROPER_WORDS
+        self._masked = 0
 
     def is_known(self, word: str) -> bool:
         return word in self.known
@@ -188,6 +224,7 @@ class Deobfuscator:
         if _SPACED_RUN_RE.search(text):
             text = _SPACED_RUN_RE.sub(self._join_spaced, text)
         if any(ch in text for ch in "0123456789@$!|+*#%?_€£"):
+            self._masked = 0
             text = _TOKEN_RE.sub(self._decode_token, text)
         return text
 
@@ -195,7 +232,7 @@ class Deobfuscator:
         joined = m[0].replace(" ", "").lower()
         if joined in self.known:
             return joined
-        parts = segment(joined, self.is_known)
+        parts = segment(joined, self.is_known, min_len=4)
         if parts and all(self.is_known(p) for p in parts):
             return " ".join(parts)
         return m[0]
@@ -209,8 +246,11 @@ class Deobfuscator:
             return raw
         if "://" in low or ("@" in low[1:-1] and "." in low):  # links and email addresses
             return raw
+        if _NOT_LEET_RE.fullmatch(low):
+            return raw
         if any(ch in _MASK for ch in low) and all(ch.isalpha() or ch in _MASK for ch in low):
-            word = _unmask(low, self._by_len)
+            self._masked += 1
+            word = _unmask(low) if self._masked <= MAX_MASKED else None
             return raw.replace(core, word) if word else raw
         for cand in _candidates(low):
             if cand.isalpha() and cand in self.known:

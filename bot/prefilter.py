@@ -26,6 +26,7 @@ BRANCH = getattr(sre_parse, "BRANCH", None)
 _REPEATS = tuple(getattr(sre_parse, n, None)
                  for n in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"))
 
+_CASE_BLIND_RE = re.compile(r"\(\?[a-zA-Z-]*i")  # (?i) or (?i:...) anywhere in a rule
 MIN_LITERAL = 3  # shorter literals ("a", "is") are in nearly every message
 
 
@@ -73,8 +74,8 @@ def required_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
 
 @lru_cache(maxsize=4096)  # the floor's rules are the same in every screen built
 def _literals(source: str, flags: int) -> frozenset[str] | None:
-    if sre_parse is None:
-        return None
+    if sre_parse is None or flags & re.IGNORECASE or _CASE_BLIND_RE.search(source):
+        return None  # literals are read as written; a case-blind rule always runs
     try:
         found = _sequence(sre_parse.parse(source, flags))
     except Exception:  # an unusual construct: run the rule every time

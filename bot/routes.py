@@ -112,20 +112,22 @@ FLOOR_REPLIES.update({
         "Don't pay and don't send more. Keep the messages."
     ),
     "hurting_others": (
-        "Thanks for being honest with me. You did the right thing by telling me. Feeling like "
-        "this after what happened makes sense, and it is not your fault you feel this way. "
+        "Thanks for being honest with me. You did the right thing by telling me. Feeling "
+        "angry when something bad has happened makes sense, and it is not your fault you feel "
+        "this way. "
         "You can get through it without anyone getting hurt.\n"
         "If someone is about to get hurt, call 999.\n"
-        "A mentor or outreach worker can talk it through with you today.\n"
+        "Tell a youth worker or an adult you trust today. They can find you a mentor.\n"
         "• Childline (under 19): 0800 1111, free, 24/7\n"
         "• Samaritans: 116 123, free, 24/7"
     ),
     "weapon_carrying": (
         "Thanks for telling me. You did the right thing. It is not your fault you feel "
-        "unsafe, and lots of young people feel they need something for protection. The truth "
-        "is that carrying a knife makes it more likely you get hurt.\n"
+        "unsafe. Most young people don't carry a knife, and carrying one makes it more likely "
+        "you get hurt.\n"
         "If you are in danger right now, call 999.\n"
-        "A mentor can help you feel safer without one.\n"
+        "Tell a youth worker or an adult you trust today. A mentor can help you feel safer "
+        "without one.\n"
         "• Childline (under 19): 0800 1111, free, 24/7\n"
         "• Samaritans: 116 123, free, 24/7"
     ),

@@ -31,7 +31,7 @@ from bot.safety_rules import FLOOR_EXCLUDE, FLOOR_EXCLUDE_PATTERNS
 from bot.safety_rules import FLOOR_LEXICON as _BASE_LEXICON
 from bot.safety_rules import FLOOR_RULES as _BASE_RULES
 from bot.safety_rules_more import EMOJI_MARKERS, MORE_LEXICON, MORE_RULES
-from bot.text import Normalised, Normaliser
+from bot.text import STOPWORDS, Normalised, Normaliser
 
 if TYPE_CHECKING:
     from bot.catalogue import Catalogue
@@ -81,6 +81,14 @@ class _Rule:
     label: str
     regex: re.Pattern[str]
     builtin: bool = False  # floor rules read the floor's views, catalogue rules the catalogue's
+
+
+_PRONOUNS = frozenset("he she they him her them his hers their theirs hes shes im".split())
+
+
+def _substance(text: str) -> int:
+    """Words that carry meaning: not stopwords, pronouns or numbers ("hes 24" has one)."""
+    return sum(w.isalpha() and w not in STOPWORDS and w not in _PRONOUNS for w in text.split())
 
 
 def _phrase_regex(phrases: Iterable[str], normaliser: Normaliser) -> str | None:
@@ -208,7 +216,7 @@ class Screen:
         near: list[str] = []
         fuzzy: dict[str, float] = {}
         soft: dict[str, int] = {}  # evidence that is not a rule: fuzzy and learned
-        if ranked and (norm is None or len(norm.content) >= 2):
+        if ranked and (norm is None or _substance(norm.text) >= 2):
             # one word ("tonight") is too little to be close in meaning to a disclosure
             need = self.threshold + self.fuzzy_extra
             passed = self._fuzzy_pass(ranked, need)
@@ -219,6 +227,8 @@ class Screen:
                     # close to a safety example without them.
                     again = self.index.rank(self.index.normaliser.normalise(cut))
                     passed &= self._fuzzy_pass(again, need)
+                    if _substance(cut) < 2:  # too little is left to judge ("he  ")
+                        passed = set()
             other = max((c.score for c in ranked if c.intent_id not in SAFETY_INTENTS),
                         default=0.0)
             for c in ranked:
@@ -234,8 +244,12 @@ class Screen:
                     near.append(f'{c.intent_id}: close to "{c.example}" (score {c.score:.0f};'
                                 f" fuzzy needs {need:.0f} and {self.fuzzy_lead:.0f} points"
                                 f" ahead of other topics, best other {other:.0f})")
-        if self.model is not None and norm is not None:
-            learned = self.model.verdict(cat_views[0] if cat_views else norm.text)
+        learn_text = cat_views[0] if cat_views else ""
+        if (self.model is not None and norm is not None
+                and _substance(learn_text) >= 2):
+            # like the fuzzy layer: one word ("goodbye", "knife") is too little to judge;
+            # read after exclusions are cut ("knife kill in cod")
+            learned = self.model.verdict(learn_text)
             if learned is not None:
                 soft[learned[0]] = soft.get(learned[0], 0) + 1
                 fuzzy.setdefault(learned[0], 0.0)
@@ -245,15 +259,21 @@ class Screen:
             return SafetyVerdict(None, (), tuple(near), scores)
         order = {s: n for n, s in enumerate(SAFETY_INTENTS)}
 
-        def strength(i: str) -> tuple[float, float, int]:
-            # More agreeing rules win; rules outrank fuzzy similarity. On a tie, danger now
-            # comes first, then the specific kinds of harm ahead of the general "threatened"
-            # (carrying "for protection" is weapon_carrying, not threatened), then the order
-            # of SAFETY_INTENTS.
+        def strength(i: str) -> tuple[int, float, float, int]:
+            # Danger now (any emergency rule) comes first, unless a weapon_carrying rule
+            # agrees more ("i got a knife for protection"). Then any specific kind of harm
+            # that a rule names ahead of the general "threatened" (a bare "threat" word must
+            # not hide sexual harm), more agreeing rules first; then fuzzy and learned
+            # similarity; then the order of SAFETY_INTENTS.
             rules_hit = len(hits[i]) - soft.get(i, 0)
-            bonus = 0.5 if i == "emergency" else 0.0 if i == "threatened" else 0.25
-            return (rules_hit + bonus if rules_hit else 0.0, fuzzy.get(i, 0.0), -order[i])
+            tier = 0
+            if rules_hit:
+                tier = 1 if i == "threatened" else 2
+                if i == "emergency" and rules_hit >= carry_rules:
+                    tier = 3
+            return (tier, float(rules_hit), fuzzy.get(i, 0.0), -order[i])
 
+        carry_rules = len(hits.get("weapon_carrying", ())) - soft.get("weapon_carrying", 0)
         best_intent = max(hits, key=strength)
         reasons = tuple(r for i in sorted(hits, key=order.__getitem__) for r in
                         (f"{i}: {x}" for x in hits[i]))

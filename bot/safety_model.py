@@ -122,6 +122,9 @@ class SafetyModel:
 
     def verdict(self, text: str, threshold: float = THRESHOLD) -> tuple[str, float] | None:
         """(safety intent, probability) if one reaches the threshold, else None."""
+        words = text.split()
+        if not any(f"b:{a} {b}" in self.vocab for a, b in pairwise(words)):
+            return None  # character n-grams alone never fire it: a known word pair must be there
         probs = self.probabilities(text)
         best = max((c for c in probs if c != NONE), key=probs.__getitem__, default=None)
         if best is None or probs[best] < threshold:

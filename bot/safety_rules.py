@@ -410,6 +410,16 @@ FLOOR_EXCLUDE_PATTERNS: tuple[str, ...] = (
     r"\bcounty lines (?:with|to) (?:my|our|the|school|family|an?)\b(?!.{0,40}\b(?:older|"
     r"sell|drugs|owe|made me|have to|make me|package)\b)",
     r"\b(?:works|worked|working) (?:on|in|for) (?:the )?ambulances?\b",
+    r"\brun(?:ning)? away from (?:this|the|my|all (?:this|my)) (?:homework|maths|exam|test|"
+    r"work|revision|responsibilities|problems|chores|essay|coursework)\b",
+    r"\brunning away with (?:it|the (?:game|race|match|win|title|lead|league))\b",
+    r"\bbeat (?:me|him|her|us|them) (?:at|in|on) (?:fifa|\w+ (?:game|match)|chess|pool|"
+    r"cards|the race|football|2k|fortnite|cod|monopoly|uno)\b",
+    r"\bkicked (?:me|him|her|us) out of (?:the|a|our|my) (?:game|lobby|party|squad|team|chat|"
+    r"group|gc|match|server|call)\b",
+    r"\bhigh ?fives?\b|\bshot down by\b|\bshoot (?:my|his|her|your|their) shot\b|"
+    r"\bshot (?:my|his|her|your|their) shot\b",
+    r"\basked (?:me|her|him) to (?:the )?(?:prom|dance|formal|party|cinema|movies)\b",
     r"\bfollow\w* (?:me|us) (?:back|on (?:insta|instagram|tiktok|snap|twitter|x))\b",
     r"\bwatch\w* (?:me|us) (?:play|perform|dance|sing|box|rap|at the|in the show)\b",
     # hyperbole: "im gonna die of boredom", "my mum is going to kill me"

@@ -164,6 +164,13 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\b(?:said no|say no|saying no)\b.{0,40}\b(?:did not stop|didnt stop|kept going|"
         r"carried on|anyway|still)\b",
         r"\b(?:took advantage of me|did stuff to me|did things to me|did it to me)\b",
+        r"\b(?:pressured|pressuring|pushed|guilted|forced|made)\s+(?:me\s+)?into\s+(?:sex|"
+        r"sleeping with|doing stuff|doing things|sending)\b",
+        r"\b(?:dick|nude|naked|sexual|explicit)\s+(?:pic|pics|photo|photos|video|videos)\b",
+        r"\b(?:comes?|came|walks?|walked|barges?)\s+(?:in|into)\s+(?:the|my)\s+(?:bathroom|"
+        r"shower|toilet)\b.{0,40}\b(?:shower\w*|naked|chang\w*|bath)\b",
+        r"\b(?:asking|asks|asked|wants?)\s+(?:me\s+)?(?:for\s+)?(?:pics|nudes|photos)\b.{0,40}"
+        r"\b(?:leave me|dump me|break up|if i do not|if i dont|or else|or he|or she)\b",
         r"\bemjpic\b.{0,40}\b(?:emjadult|emjbody|everyone|gc|group|send|sending|money|"
         r"emjmoney|wants|or)\b",
         r"\b(?:emjadult|emjbody)\b.{0,40}\b(?:emjpic|wants|me|send|pics)\b",
@@ -229,6 +236,14 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\b(?:something|one)\s+(?:sharp\s+)?(?:on (?:me|him|them)|in (?:my|his) (?:pocket|bag|"
         r"jacket|waistband))\b.{0,40}\b(?:just in case|protection|safe|out|go out|leave the "
         r"house|everyone)\b|\bwithout something (?:on me|in my pocket|sharp)\b",
+        r"\b(?:need|want|getting|get|got|buy|buying)\s+(?:a|an|my)\s+(?:strap|skeng|nine|9mm|"
+        r"zombie knife|machete|shank|flick knife)\b(?!\s+for (?:my|the|a) (?:bag|watch|"
+        r"guitar|camera|phone|dog))",
+        r"\b(?:should|do|shall|can|could|would) i (?:get|carry|buy|take|bring|start carrying|"
+        r"keep) (?:a|an|my)\s+(?:knife|blade|strap|gun|weapon|shank|machete)\b",
+        r"\b(?:stay|staying|always|never leave|never go out|go everywhere)\s+with\s+(?:a|my)\s+"
+        r"(?:knife|blade|strap|ting|weapon|skeng)\b",
+        r"\bwithout\s+(?:my|a|me)\s+(?:knife|blade|strap|ting|weapon|skeng)\b",
         r"\b(?:where|how) (?:can|do|could) i (?:get|buy)\s+(?:a|an)\s+(?:knife|blade|gun|"
         r"strap|weapon|zombie knife|machete|pepper spray|knuckle ?duster)\b",
         r"\bemj(?:knife|gun)\b.{0,30}\b(?:emj(?:bag|coat|pocket)|bag|pocket|on me|carry|"
@@ -288,6 +303,7 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\b",
         r"\bemj(?:knife|blood)\b.{0,30}\b(?:arm|arms|wrist|wrists|leg|legs|thigh|thighs|"
         r"myself|skin)\b",
+        r"^\s*emjknife\s+(?:emj(?:sad|scared)\s*)+$",
         r"\bemj(?:pills)\b.{0,20}\bemjpills\b.{0,20}\bemj(?:pills|grave|drink)\b",
     ),
     "emergency": (

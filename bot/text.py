@@ -9,6 +9,7 @@ first); typo correction against the catalogue's vocabulary.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -19,7 +20,9 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.deobfuscate import Deobfuscator, segment
+from bot.deobfuscate import PROPER_WORDS, Deobfuscator, segment
+
+log = logging.getLogger(__name__)
 
 EMOJI_WORDS: dict[str, str] = {
     "🔪": "knife", "🗡": "knife", "⚔": "knife", "🔫": "gun", "🩸": "blood",
@@ -138,7 +141,11 @@ class Normaliser:
     def normalise(self, text: str) -> Normalised:
         """Normalise one message."""
         changes: list[tuple[str, str]] = []
-        plain = self._deob(text[:4096])
+        try:
+            plain = self._deob(text[:4096])
+        except Exception:  # never lose matching or the screen to this step
+            log.exception("undoing hidden spellings failed; reading the message as typed")
+            plain = text[:4096]
         if plain != text[:4096]:
             changes.append(("(hidden spelling)", plain))
         folded = fold(plain)
@@ -194,7 +201,8 @@ class Normaliser:
 
     def _correct_uncached(self, word: str) -> str | None:
         """Closest catalogue word within a small edit distance, or None."""
-        if len(word) < 4 or word.isdigit() or not word.isalpha() or word in english_words():
+        if (len(word) < 4 or word.isdigit() or not word.isalpha() or word in english_words()
+                or word in PROPER_WORDS):
             return None
         limit = 1 if len(word) <= 7 else 2
         hit = process.extractOne(

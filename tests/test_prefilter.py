@@ -28,6 +28,12 @@ def test_required_literals_are_really_required() -> None:
     assert required_literals(re.compile(r"\b(?:kill|hurt)\s+myself\b")) == {"myself"}
     assert required_literals(re.compile(r"\b(?:stabbed|knifed)\b")) == {"stabbed", "knifed"}
     assert required_literals(re.compile(r"\b\w+\s+\d+\b")) is None
+    assert required_literals(re.compile(r"(?i)\bStabbed\b")) is None
+    assert required_literals(re.compile(r"\b(?i:Stabbed)\b")) is None
+    assert required_literals(re.compile(r"\bstab(?:bed)?\b")) == {"stab"}
+    assert required_literals(re.compile(r"\b(?:|knife)\b")) is None  # an empty branch
+    assert required_literals(re.compile(r"(?:knife)?\s*out")) == {"out"}
+    assert required_literals(re.compile(r"(?=knife)\w+")) is None  # lookarounds give none
     pf = Prefilter([re.compile(r"\bkill myself\b"), re.compile(r"\w{3} \d")])
     assert pf.candidates(["nothing here"]) == [1]
     assert pf.candidates(["i want to kill myself"]) == [0, 1]
