@@ -205,10 +205,9 @@ def load_stories(path: Path) -> tuple[list[Story], list[Problem]]:
     if doc is None:
         return [], problems
     data = doc.data
+    base: tuple[str, ...] = ()
     if isinstance(data, dict) and isinstance(data.get("conversations"), list):
         data, base = data["conversations"], ("conversations",)
-    else:
-        base = ()
     if not isinstance(data, list):
         return [], [doc.problem((), "should be a list of conversations",
                                 "write - id: name, then turns: with one item per message")]

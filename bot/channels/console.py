@@ -125,7 +125,7 @@ class JsonChat:
         """One JSON line in, one JSON-ready object out; a bad line gets {"error": ...}."""
         try:
             event = json.loads(line)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             return {"error": f"line is not JSON ({exc.msg} at column {exc.colno})"}
         return self.handle(event)
 
