@@ -9,14 +9,18 @@ with the expectations it must meet:
       now: "2026-11-25T18:30"
       turns:
         - user: "boxin 🥊"
-          intent: sport                    # null or none: no intent
-          safety: false
-          first_service: knockout-boxing-club
-          services_contain: [knockout-boxing-club]
-          text_contains: ["boxing"]        # case-insensitive; a string or a list
-          text_not_contains: ["Good luck"]
+          expect:
+            intent: sport                  # null or none: no intent
+            safety: false
+            first_service: knockout-boxing-club
+            services_contain: [knockout-boxing-club]
+            text_contains: ["boxing"]      # exact, case and all; a string or a list
+            text_not_contains: ["Good luck"]  # in any case
         - user: "is it free"
-          text_contains: ["£1"]
+          expect: {text_contains: ["£1"]}
+
+The file may also be a mapping with the list under `conversations:`; `name:` may stand
+for `id:`; expectations may also be written directly on the turn.
 
 A turn passes when every expectation it states holds; a conversation passes when all of
 its turns do. Each conversation starts with an empty ChatState.
@@ -31,7 +35,7 @@ from typing import Any
 
 from bot.channels.console import JsonChat, parse_now
 from bot.dialogue import Engine
-from bot.yamlfile import Problem, load_yaml
+from bot.yamlfile import Problem, YamlDoc, load_yaml
 
 DEFAULT_NOW = "2026-11-25T18:30"  # a Wednesday evening in term time, as the tests use
 
@@ -137,7 +141,7 @@ def check_turn(expect: dict[str, Any], got: dict[str, Any]) -> list[str]:
     problems: list[str] = []
     if "error" in got:
         return [f"error: {got['error']}"]
-    text = str(got.get("text", "")).lower()
+    text = str(got.get("text", ""))
     services: list[str] = list(got.get("services") or [])
     if "intent" in expect:
         want = expect["intent"]
@@ -161,10 +165,10 @@ def check_turn(expect: dict[str, Any], got: dict[str, Any]) -> list[str]:
     if expect.get("no_services") and services:
         problems.append(f"services: expected none, got {services}")
     for want_text in _as_list(expect.get("text_contains")):
-        if want_text.lower() not in text:
+        if want_text not in text:
             problems.append(f"text: expected to contain {want_text!r}")
     for bad in _as_list(expect.get("text_not_contains")):
-        if bad.lower() in text:
+        if bad.lower() in text.lower():
             problems.append(f"text: must not contain {bad!r}")
     labels = [str(b.get("label", "")).lower() for b in got.get("buttons") or []]
     for want_button in _as_list(expect.get("buttons_contain")):
@@ -214,7 +218,7 @@ def load_stories(path: Path) -> tuple[list[Story], list[Problem]]:
     stories: list[Story] = []
     seen: set[str] = set()
     for i, conv in enumerate(data):
-        path_ = (*base, i)
+        path_: tuple[str | int, ...] = (*base, i)
         if not isinstance(conv, dict) or not isinstance(conv.get("turns"), list):
             problems.append(doc.problem(path_, "needs turns: (a list of messages)",
                                         "see the top of tests/data/conversations.yaml"))
@@ -240,7 +244,7 @@ def load_stories(path: Path) -> tuple[list[Story], list[Problem]]:
     return stories, problems
 
 
-def _turn(raw: Any, doc: Any, path: tuple[str | int, ...],
+def _turn(raw: Any, doc: YamlDoc, path: tuple[str | int, ...],
           problems: list[Problem]) -> Turn | None:
     if not isinstance(raw, dict):
         problems.append(doc.problem(path, "a turn should be a set of fields",
@@ -252,7 +256,14 @@ def _turn(raw: Any, doc: Any, path: tuple[str | int, ...],
                                     "write - user: what they type"))
         return None
     expect: dict[str, Any] = {}
-    for key, value in raw.items():
+    fields = dict(raw)
+    nested = fields.pop("expect", None)
+    if isinstance(nested, dict):  # `expect: {intent: sport}` reads like fields on the turn
+        fields.update(nested)
+    elif nested is not None:
+        problems.append(doc.problem((*path, "expect"), "expect should be a set of fields",
+                                    "write expect: {intent: sport, safety: false}"))
+    for key, value in fields.items():
         if key in EVENT_KEYS or key in NOTE_KEYS:
             continue
         name = ALIASES.get(key, key)
