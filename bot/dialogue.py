@@ -11,20 +11,25 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 import re
 import traceback
 from dataclasses import dataclass, field, replace
 
-from bot import routes
+from bot import followups, routes
 from bot.catalogue import LONDON, Catalogue, Service
 from bot.matcher import Candidate, Index
+from bot.picking import ServicePick as ServicePick
+from bot.picking import distance, pick_services
+from bot.places import When, activity_terms, find_place, find_when
 from bot.safety import SafetyVerdict, Screen, floor_screen
-from bot.text import Normalised
+from bot.text import Normalised, fold
 
 log = logging.getLogger(__name__)
 
 MAX_SERVICES = 3
+RECENT = 3  # messages kept in memory to screen a disclosure split over several
+GENTLE_TURNS = 3  # turns after a safety reply that stay gentle
+FOCUS_TURNS = 4  # turns a list of services stays the thing "it" refers to
 MAX_CLAUSES = 4  # clauses of a disclosure ranked on their own to find a request in it
 TALK_NOW_LOCAL = 1  # partnership services open now shown under "Talk to someone now"
 TALK_NOW_MAX = 4
@@ -48,16 +53,6 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
-class ServicePick:
-    """A service chosen for a reply, with why (for cards and `signpost explain`)."""
-
-    service: Service
-    open_now: bool
-    distance_km: float | None = None
-    why: str = ""
-
-
-@dataclass(frozen=True, slots=True)
 class ChatState:
     """What the conversation remembers. Lives in memory only, never on disk."""
 
@@ -66,6 +61,25 @@ class ChatState:
     location: tuple[float, float] | None = None
     last_intent: str | None = None
     choices: tuple[Button, ...] = ()  # the buttons of the last reply, for typed numbers
+    # What was asked: activity words and a time, re-used when details arrive later.
+    asked: tuple[str, ...] = ()
+    when: When | None = None
+    # Focus: the services last shown (ids), for "is it free", "the first one"...
+    focus: tuple[str, ...] = ()
+    focus_lead: bool = False  # the first one was picked by the person's own words
+    focus_age: int = 0  # turns since the focus was set
+    # Who it's about: me | friend | sibling | child | pupil, and their age if not me.
+    subject: str = "me"
+    subject_age: int | None = None
+    recent: tuple[str, ...] = ()  # the last three messages, to screen a split disclosure
+    after_safety: str | None = None  # the last safety intent, for a few gentle turns
+    gentle: int = 0  # gentle turns left
+    insults: int = 0
+
+    @property
+    def pick_age(self) -> int | None:
+        """The age to choose services by: the person's, or whoever it's about."""
+        return self.subject_age if self.subject != "me" else self.age
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,9 +201,16 @@ class Engine:
 
     def _respond(self, text: str, state: ChatState, now: dt.datetime) -> Reply:
         norm, ranked, verdict = self.analyse(text)
-        state = _remember_details(norm.text if norm else text.lower(), state, self.cat)
+        folded = norm.text if norm else text.lower()
+        state = replace(state, recent=(*state.recent, text[:1000])[-RECENT:])
+        if not verdict.fired and len(state.recent) > 1:
+            # A disclosure split over short messages: screen the last ones together.
+            joined = " . ".join(state.recent)
+            verdict = self.screen_.screen(joined)
+        state = _remember_details(folded, state, self.cat)
         if verdict.fired:
             assert verdict.intent is not None
+            state = replace(state, subject=_subject(folded) or state.subject)
             reply = self._safety_reply(verdict.intent, state, now, ranked, verdict)
             try:
                 answer = self._answer_rest(text, ranked, reply.state, now)
@@ -198,7 +219,8 @@ class Engine:
                 answer = None
             if answer is None:
                 return reply
-            state = replace(answer.state, last_intent=reply.intent)
+            state = replace(answer.state, last_intent=reply.intent, after_safety=reply.safety,
+                            gentle=GENTLE_TURNS)
             return replace(reply, then=answer, state=state)
         if self.cat is None:
             return replace(crash_reply(text, state), kind="error")
@@ -211,19 +233,48 @@ class Engine:
                 now: dt.datetime, norm: Normalised | None) -> Reply:
         assert self.cat is not None
         s = self.cat.settings
+        folded = norm.text if norm else text.lower()
         usable = [c for c in ranked if c.intent_id not in routes.SAFETY_INTENTS]
         top = usable[0] if usable else None
         alts = tuple(usable[:3])
-        gave_details = (state.age, state.district) != (None, None) and _only_details(norm)
+        aged = state.focus_age + 1
+        state = replace(state, focus=state.focus if aged <= FOCUS_TURNS else (),
+                        focus_age=aged, gentle=max(0, state.gentle - 1))
+        terms = activity_terms((folded, fold(text)), self.cat)
+        confident = top is not None and top.score >= s.match_threshold
+        kind_ = self.cat.intents[top.intent_id].kind if confident and top and \
+            top.intent_id in self.cat.intents else ""
+        if state.gentle and state.after_safety and not terms and kind_ != "signpost":
+            return self._gentle(state, now, top.intent_id if confident and top else None)
+        if state.focus and not _new_topic(terms, state, self.cat):
+            follow = self._follow_up(folded, state, now)
+            if follow is not None:
+                return follow
+        subject = _subject(folded)
+        if subject is not None:
+            state = replace(state, subject=subject)
+        gave_details = _only_details(norm, self.cat) and (
+            (state.age, state.district, state.subject_age) != (None, None, None))
         if gave_details:
             return self._details_ack(state, now)
+        if confident and top is not None and top.intent_id == "insult":
+            return self._insult(state, top.score, alts)
+        when = find_when(folded, now)
+        if terms or when is not None or confident:
+            state = replace(state, asked=terms, when=when)
+        if not confident and terms:
+            guessed = self._intent_for_terms(terms)
+            if guessed is not None:
+                reply = self._intent_reply(guessed, state, now)
+                return replace(reply, score=top.score if top else 0.0, alternatives=alts)
         if top is None or top.score < s.match_threshold:
             return self._fallback(state, alts)
         second = usable[1] if len(usable) > 1 else None
         if (second is not None and second.score >= s.match_threshold
-                and top.score - second.score < s.ambiguity_margin):
+                and top.score - second.score < s.ambiguity_margin and not terms):
             return self._clarify(top, second, state, alts)
-        reply = self._intent_reply(top.intent_id, state, now)
+        intent_id = _for_subject(top.intent_id, state.subject)
+        reply = self._intent_reply(intent_id, state, now)
         return replace(reply, score=top.score, alternatives=alts)
 
     def _answer_rest(self, text: str, ranked: list[Candidate], state: ChatState,
@@ -282,8 +333,13 @@ class Engine:
             Button("Hide this chat", "hide"),
         )
         score = next((c.score for c in ranked or [] if c.intent_id == intent_id), 100.0)
-        return Reply(text=text, kind="safety", state=replace(state, last_intent=intent_id,
-                                                             choices=buttons),
+        if state.subject in ("friend", "sibling"):
+            text = (f"It's good that you're looking out for {SUBJECT_THEM[state.subject]}. "
+                    f"Here's who can help.\n{text}")
+        safe_state = replace(state, last_intent=intent_id, choices=buttons, recent=(),
+                             after_safety=intent_id, gentle=GENTLE_TURNS, focus=(),
+                             subject="me", subject_age=None)
+        return Reply(text=text, kind="safety", state=safe_state,
                      services=picks, buttons=buttons, intent=intent_id, score=score,
                      safety=intent_id, alternatives=tuple((ranked or [])[:3]),
                      notes=verdict.reasons if verdict else ())
@@ -300,20 +356,31 @@ class Engine:
                                     limit=MAX_SERVICES + 1, offset=offset)
         more = len(picks) > MAX_SERVICES
         picks = picks[:MAX_SERVICES]
-        buttons = list(self._follow_ups(intent.follow_ups))
+        buttons = [Button(f"More about {p.service.name}", f"svc:{p.service.id}")
+                   for p in picks if intent.kind == "signpost"]
         if more:
             buttons.append(Button("More like this", f"more:{intent_id}:{offset + MAX_SERVICES}"))
+        buttons += self._follow_ups(intent.follow_ups)[:2 if picks else 4]
         text = intent.reply
         if picks:
             text = _personalise(text, state)
+            missing = _nothing_fits(state, picks)
+            if missing:
+                text = f"{missing}\n\n{text}"
         if (intent.service_categories or intent.service_ids) and not picks:
-            text = f"{text}\n\n{NO_SERVICES}"
+            text = f"{text}\n\n{_nothing_fits(state, picks) or NO_SERVICES}"
             buttons.append(Button("Talk to a person", "human"))
         if intent.kind == "signpost" or intent_id == "help":
             buttons.append(Button("Menu", "menu"))
         btns = tuple(_dedupe(buttons))
+        lead = bool(picks) and picks[0].hits > 0 and (
+            len(picks) == 1 or picks[0].hits > picks[1].hits)
+        after = replace(state, last_intent=intent_id, choices=btns)
+        if picks:
+            after = replace(after, focus=tuple(p.service.id for p in picks), focus_lead=lead,
+                            focus_age=0)
         return Reply(text=text, kind="answer", services=tuple(picks), buttons=btns,
-                     intent=intent_id, state=replace(state, last_intent=intent_id, choices=btns),
+                     intent=intent_id, state=after,
                      notes=tuple(p.why for p in picks))
 
     def _clarify(self, a: Candidate, b: Candidate, state: ChatState,
@@ -336,18 +403,21 @@ class Engine:
 
     def _details_ack(self, state: ChatState, now: dt.datetime) -> Reply:
         got = []
-        if state.age is not None:
+        who = SUBJECT_WORDS.get(state.subject, "")
+        if who and state.subject_age is not None:
+            got.append(f"{who} is {state.subject_age}")
+        elif state.age is not None:
             got.append(f"age {state.age}")
         if state.district:
             got.append(f"area {state.district}")
-        text = f"Got it: {' and '.join(got)}. I'll use that to pick services for you."
+        text = f"Got it: {' and '.join(got)}. I'll use that to pick services."
         if state.last_intent and self.cat and state.last_intent in self.cat.intents and \
                 self.cat.intents[state.last_intent].kind == "signpost":
             again = self._intent_reply(state.last_intent, state, now)
             return replace(again, text=f"{text}\n\n{again.text}", kind="answer")
-        buttons = (*self._menu_buttons(), Button("Talk to a person", "human"))
-        return Reply(text=f"{text}\nWhat are you looking for?", kind="menu",
-                     state=replace(state, choices=buttons), buttons=buttons)
+        buttons = (*self._menu_buttons()[:3], Button("Talk to a person", "human"))
+        return Reply(text=f"{text}\nWhat are you looking for? Sport, music, a mentor, jobs...",
+                     kind="menu", state=replace(state, choices=buttons), buttons=buttons)
 
     def _menu(self, state: ChatState, text: str = "What are you looking for?") -> Reply:
         buttons = (*self._menu_buttons(), Button("Talk to a person", "human"))
@@ -403,6 +473,138 @@ class Engine:
         return Reply(text="\n".join(lines), kind="info", state=replace(state, choices=buttons),
                      services=tuple(picks), buttons=buttons, intent="human")
 
+    # ------------------------------------------------------------ conversation
+
+    def _follow_up(self, folded: str, state: ChatState, now: dt.datetime) -> Reply | None:
+        """Answer a question about the services just shown, from their own fields."""
+        assert self.cat is not None
+        shown = [self.cat.services[i] for i in state.focus if i in self.cat.services]
+        if not shown:
+            return None
+        kind = followups.question(folded)
+        pos = followups.ordinal(folded)
+        named = followups.named(folded, shown)
+        if kind is None and pos is None and named is None:
+            if not followups.looks_like_question(folded) or not followups.sentences_with(
+                    shown[0], {w for w in set(folded.split()) - followups.GENERIC_WORDS
+                               if len(w) > 2}):
+                return None
+            kind = "other"
+        if kind is not None and kind != "other" and not followups.looks_like_question(folded):
+            return None
+        if kind == "more":
+            return self._more(state, now)
+        if kind == "none":
+            buttons = (*self._menu_buttons()[:3], Button("Talk to a person", "human"))
+            return Reply(text="Fair enough. Tell me a bit more about what you like, or pick "
+                              "something else.", kind="menu", buttons=buttons,
+                         state=replace(state, focus=(), choices=buttons))
+        target: list[Service]
+        if pos is not None and -len(shown) <= pos < len(shown):
+            target = [shown[pos]]
+        elif named is not None:
+            target = [named]
+        elif state.focus_lead or len(shown) == 1:
+            target = shown[:1]
+        else:
+            target = shown[:MAX_SERVICES]
+        if kind is None:  # "the first one": its whole card
+            svc = target[0]
+            pick = ServicePick(svc, svc.is_open(now), distance(svc, state.location), full=True)
+            buttons = self._focus_buttons(state, exclude=svc.id)
+            return Reply(text=svc.name, kind="info", services=(pick,), buttons=buttons,
+                         state=replace(state, focus=(svc.id,), focus_lead=True, focus_age=0,
+                                       choices=buttons))
+        if len(target) == 1:
+            svc = target[0]
+            line = followups.answer_line(svc, kind, folded)
+            text = f"{svc.name}: {line}"
+            new_focus = replace(state, focus=(svc.id,), focus_lead=True, focus_age=0)
+        else:
+            text = "\n".join(f"• {svc.name}: {followups.answer_line(svc, kind, folded)}"
+                             for svc in target)
+            new_focus = state
+        buttons = self._focus_buttons(new_focus)
+        return Reply(text=text, kind="info", buttons=buttons,
+                     state=replace(new_focus, choices=buttons))
+
+    def _focus_buttons(self, state: ChatState, exclude: str = "") -> tuple[Button, ...]:
+        assert self.cat is not None
+        out = [Button(f"More about {self.cat.services[i].name}", f"svc:{i}")
+               for i in state.focus if i in self.cat.services and i != exclude][:3]
+        return (*out, Button("Menu", "menu"))
+
+    def _more(self, state: ChatState, now: dt.datetime) -> Reply:
+        intent = self.cat.intents.get(state.last_intent or "") if self.cat else None
+        if intent is None or intent.kind != "signpost":
+            return self._menu(state)
+        picks = self._pick_services(intent.service_categories, intent.service_ids, state, now,
+                                    limit=50)
+        rest = [p for p in picks if p.service.id not in state.focus][:MAX_SERVICES]
+        if not rest:
+            buttons = (*self._menu_buttons()[:3], Button("Talk to a person", "human"))
+            return Reply(text="That's everything I have like that right now. Want to look at "
+                              "something else?", kind="menu", buttons=buttons,
+                         state=replace(state, choices=buttons), intent=intent.id)
+        focus = replace(state, focus=tuple(p.service.id for p in rest), focus_lead=False,
+                        focus_age=0)
+        buttons = self._focus_buttons(focus)
+        return Reply(text="Here's more:", kind="answer", services=tuple(rest), buttons=buttons,
+                     intent=intent.id, state=replace(focus, choices=buttons),
+                     notes=tuple(p.why for p in rest))
+
+    def _gentle(self, state: ChatState, now: dt.datetime, intent_id: str | None) -> Reply:
+        """After a safety reply: warm, short, and the same routes again."""
+        assert self.cat is not None and state.after_safety is not None
+        sid = state.after_safety
+        intent = self.cat.intents.get(sid)
+        picks: list[ServicePick] = []
+        if intent is not None:
+            picks = self._pick_services(intent.service_categories, intent.service_ids, state,
+                                        now, limit=MAX_SERVICES)
+        opener = {"thanks": "You're welcome. I'm glad you reached out.",
+                  "goodbye": "Take care of yourself.",
+                  "greeting": "I'm still here."}.get(intent_id or "", "I hear you.")
+        text = (f"{opener} You don't have to deal with this on your own, and it's not your "
+                "fault. These people can help, any time:")
+        if not picks:
+            text += f"\n{routes.HUMAN_LINE}"
+        text += f"\n{routes.EMERGENCY_LINE}"
+        buttons = (Button("Talk to someone now", "talknow"), Button("Talk to a person", "human"),
+                   Button("Hide this chat", "hide"))
+        return Reply(text=text, kind="safety", services=tuple(picks), buttons=buttons,
+                     intent=sid, safety=sid,
+                     state=replace(state, choices=buttons, last_intent=sid))
+
+    def _insult(self, state: ChatState, score: float, alts: tuple[Candidate, ...]) -> Reply:
+        """A short human answer to abuse; a calm boundary when it goes on."""
+        n = state.insults + 1
+        if n == 1:
+            text = ("Fair enough, I'm only a bot and I get things wrong. Tell me what you're "
+                    "after and I'll try again.")
+        else:
+            text = ("I'm here to help, but I won't keep going with insults. When you're ready, "
+                    "tell me what you need.")
+        offered = (Button("Sport", "cat:sport"), Button("Music", "cat:music"),
+                   Button("Talk to a person", "human"), Button("Menu", "menu"))
+        buttons = tuple(b for b in offered if not b.action.startswith("cat:") or (
+            self.cat and b.action[4:] in self.cat.categories))
+        return Reply(text=text, kind="answer", intent="insult", buttons=buttons, score=score,
+                     alternatives=alts, state=replace(state, insults=n, choices=buttons,
+                                                      last_intent="insult"))
+
+    def _intent_for_terms(self, terms: tuple[str, ...]) -> str | None:
+        """The signposting intent that shows the services using these activity words."""
+        assert self.cat is not None
+        for svc in self.cat.services.values():
+            if not any(t in svc.keywords for t in terms) or not svc.categories:
+                continue
+            owners = [i for i in self.cat.intents.values() if i.kind == "signpost"
+                      and svc.categories[0] in i.service_categories]
+            if owners:  # the intent most about that category: the one with fewest others
+                return min(owners, key=lambda i: len(i.service_categories)).id
+        return None
+
     # ------------------------------------------------------------ buttons, commands
 
     def _act(self, action: str, state: ChatState, now: dt.datetime) -> Reply:
@@ -423,7 +625,7 @@ class Engine:
             return self._category(target, state, now, offset)
         if kind == "svc" and arg in self.cat.services:
             svc = self.cat.services[arg]
-            pick = ServicePick(svc, svc.is_open(now), _distance(svc, state.location))
+            pick = ServicePick(svc, svc.is_open(now), distance(svc, state.location))
             buttons = (Button("Menu", "menu"),)
             return Reply(text=svc.name, kind="category", state=replace(state, choices=buttons),
                          services=(pick,), buttons=buttons)
@@ -475,46 +677,11 @@ class Engine:
     def _pick_services(self, categories: tuple[str, ...], ids: tuple[str, ...],
                        state: ChatState, now: dt.datetime, limit: int = MAX_SERVICES,
                        offset: int = 0) -> list[ServicePick]:
-        """Relevant, listed services for this person, best first."""
+        """Relevant, listed services for this person (or whoever it's about), best first."""
         assert self.cat is not None
-        today = now.date()
-        pool: dict[str, tuple[Service, int]] = {}
-        for rank_, sid in enumerate(ids):
-            if sid in self.cat.services:
-                pool[sid] = (self.cat.services[sid], rank_)
-        for c in categories:
-            for s in self.cat.services_in(c):
-                pool.setdefault(s.id, (s, len(ids) + 1))
-        scored: list[tuple[float, ServicePick]] = []
-        for svc, order in pool.values():
-            if not svc.is_listed(today):
-                continue
-            if not svc.suits_age(state.age) or not svc.serves_area(state.district):
-                continue
-            why = []
-            points = -order * 10.0
-            open_now = svc.is_open(now)
-            if open_now:
-                points += 8
-                why.append("open now")
-            if state.district and state.district in svc.areas:
-                points += 6
-                why.append(f"serves {state.district}")
-            if state.age is not None and (svc.minimum_age or svc.maximum_age):
-                why.append(f"age {state.age} fits")
-            if svc.start_date and svc.start_date >= today:
-                points += 4
-                why.append(f"upcoming on {svc.start_date:%d %b}")
-            dist = _distance(svc, state.location)
-            if dist is not None:
-                points -= dist * 3
-                why.append(f"{dist:.1f} km away")
-            if order < len(ids):
-                why.insert(0, "listed by the intent")
-            scored.append((points, ServicePick(svc, open_now, dist,
-                                               f"{svc.id}: " + (", ".join(why) or "in category"))))
-        scored.sort(key=lambda x: (-x[0], x[1].service.name))
-        return [p for _, p in scored[offset: offset + limit]]
+        return pick_services(self.cat, categories, ids, age=state.pick_age,
+                             district=state.district, location=state.location, now=now,
+                             terms=state.asked, when=state.when, limit=limit, offset=offset)
 
     def nearest(self, state: ChatState, now: dt.datetime | None = None) -> Reply:
         """Services nearest a shared location (the location itself is never stored)."""
@@ -565,35 +732,28 @@ def _dedupe(buttons: list[Button]) -> list[Button]:
     return out
 
 
-def _distance(svc: Service, where: tuple[float, float] | None) -> float | None:
-    if where is None:
-        return None
-    best: float | None = None
-    for loc in svc.locations:
-        if loc.latitude is None or loc.longitude is None:
-            continue
-        d = _haversine(where, (loc.latitude, loc.longitude))
-        best = d if best is None else min(best, d)
-    return best
-
-
-def _haversine(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = (math.sin((lat2 - lat1) / 2) ** 2
-         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
-    return 6371.0 * 2 * math.asin(math.sqrt(min(1.0, h)))
+_SUBJECT_AGE_RE = re.compile(r"\b(?:he|she|they)\s*(?:s|is|are|re)?\s+(\d{1,2})\b"
+                             r"|\b(?:hes|shes|theyre)\s+(\d{1,2})\b")
 
 
 def _remember_details(text: str, state: ChatState, cat: Catalogue | None) -> ChatState:
-    """Pick up an age ("im 15") or postcode district ("e17") the person mentioned."""
-    age = state.age
+    """Pick up an age ("im 15", or "hes 15" about a friend) or an area ("e17", "leyton")."""
+    age, subject_age = state.age, state.subject_age
     m = _AGE_RE.search(text)
     if m:
         value = int(m.group(1) or m.group(2))
         if 8 <= value <= 30:
             age = value
+    m3 = _SUBJECT_AGE_RE.search(text)
+    if m3:
+        value = int(m3.group(1) or m3.group(2))
+        if 5 <= value <= 30:
+            subject_age = value
     district = state.district
     known = cat.areas if cat else frozenset()
+    place = find_place(text, cat)
+    if place is not None:
+        district = place[1]
     for m2 in _DISTRICT_RE.finditer(text):
         cand = m2.group(1).upper()
         letters = re.match(r"[A-Z]+", cand)
@@ -601,22 +761,83 @@ def _remember_details(text: str, state: ChatState, cat: Catalogue | None) -> Cha
                              re.fullmatch(r"[A-Z]{1,2}\d{1,2}[A-Z]?", cand)):
             district = cand
             break
-    if (age, district) == (state.age, state.district):
+    if (age, district, subject_age) == (state.age, state.district, state.subject_age):
         return state
-    return replace(state, age=age, district=district)
+    return replace(state, age=age, district=district, subject_age=subject_age)
+
+
+SUBJECT_THEM = {"friend": "your friend", "sibling": "them"}
+SUBJECT_WORDS = {"friend": "your friend", "sibling": "they", "child": "your child",
+                 "pupil": "your pupil"}
+_SUBJECTS = (
+    ("child", re.compile(r"\bmy (?:son|daughter|child|kid|kids|children|stepson|"
+                         r"stepdaughter)\b|\bi am (?:a |his |her )?(?:mum|mom|dad|parent|"
+                         r"carer|step ?mum|step ?dad)\b")),
+    ("pupil", re.compile(r"\bmy (?:pupil|pupils|student|students|class)\b|\bi am a "
+                         r"(?:teacher|ta|teaching assistant|youth worker)\b")),
+    ("sibling", re.compile(r"\bmy (?:little |big |older |younger |baby )?(?:brother|sister|bro|"
+                           r"sis|twin|cousin)\b")),
+    ("friend", re.compile(r"\bmy (?:best )?(?:mate|mates|friend|friends|bestie|bredrin|boy|"
+                          r"girl|pal|m8)\b")),
+)
+
+
+def _subject(text: str) -> str | None:
+    """Who a message is about, when it says: child, pupil, sibling or friend."""
+    for name, pattern in _SUBJECTS:
+        if pattern.search(text):
+            return name
+    return None
+
+
+def _for_subject(intent_id: str, subject: str) -> str:
+    """Details about a child go to the parent answer; about a friend, to the friend one."""
+    if subject in ("child", "pupil") and intent_id == "worried_friend":
+        return "parent"
+    if subject in ("friend", "sibling") and intent_id == "parent":
+        return "worried_friend"
+    return intent_id
+
+
+def _new_topic(terms: tuple[str, ...], state: ChatState, cat: Catalogue | None) -> bool:
+    """The message names an activity none of the shown services has: a new question."""
+    if not terms or cat is None:
+        return False
+    shown = [cat.services[i] for i in state.focus if i in cat.services]
+    return not any(t in s.keywords for s in shown for t in terms)
+
+
+def _nothing_fits(state: ChatState, picks: list[ServicePick]) -> str:
+    """'No boxing for age 11 near E4 right now.' when nothing shown has what was asked."""
+    if not state.asked or any(p.hits for p in picks):
+        return ""
+    bits = [f"No {state.asked[0]}"]
+    if state.pick_age is not None:
+        bits.append(f"for age {state.pick_age}")
+    if state.district:
+        bits.append(f"near {state.district}")
+    if state.when is not None:
+        bits.append(state.when.label)
+    lead = " ".join(bits) + " that I know of right now."
+    return f"{lead} Here's the closest:" if picks else lead
 
 
 _DETAIL_WORDS = frozenset(
     "i am im age aged years year old yo yrs in from live at the area my postcode is and "
-    "just turned turning ends".split()
+    "just turned turning ends he she they hes shes theyre s is are re tho though now "
+    "ok okay near round around".split()
 )
 
 
-def _only_details(norm: Normalised | None) -> bool:
-    """True when a message only gives age/area ("im 16 in e17"), nothing to match."""
+def _only_details(norm: Normalised | None, cat: Catalogue | None = None) -> bool:
+    """True when a message only gives age/area ("im 16 in e17", "leyton"), nothing else."""
     if norm is None:
         return False
-    rest = [t for t in norm.tokens if t not in _DETAIL_WORDS and not t.isdigit()
+    text = norm.text
+    place = find_place(text, cat)
+    if place is not None:
+        text = re.sub(rf"(?<!\w){re.escape(place[0])}(?!\w)", " ", text)
+    rest = [t for t in text.split() if t not in _DETAIL_WORDS and not t.isdigit()
             and not re.fullmatch(r"[a-z]{1,2}\d[a-z\d]?", t)]
     return not rest
 
