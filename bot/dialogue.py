@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 MAX_SERVICES = 3
 RECENT = 3  # messages kept in memory to screen a disclosure split over several
 GENTLE_TURNS = 3  # turns after a safety reply that stay gentle
-FOCUS_TURNS = 4  # turns a list of services stays the thing "it" refers to
+FOCUS_TURNS = 4
+DETAIL_SLACK = 5.0  # a message with an age, place or day may score this much under threshold  # turns a list of services stays the thing "it" refers to
 MAX_CLAUSES = 4  # clauses of a disclosure ranked on their own to find a request in it
 TALK_NOW_LOCAL = 1  # partnership services open now shown under "Talk to someone now"
 TALK_NOW_MAX = 4
@@ -208,6 +209,15 @@ class Engine:
             joined = " . ".join(state.recent)
             verdict = self.screen_.screen(joined)
         state = _remember_details(folded, state, self.cat)
+        if verdict.fired and _fuzzy_only(verdict) and (_only_details(norm, self.cat) or (
+                state.focus and followups.looks_like_question(folded)
+                and len(folded.split()) <= 8
+                and (followups.question(folded) not in (None, "more", "none")
+                     or _POINTER_RE.search(folded)))):
+            # "whats the address" after a list is close to "they posted my address", and
+            # "hes 20" to "hes been shot": a short question about what was shown, or an age
+            # or area alone, with no safety rule firing, is just that.
+            verdict = SafetyVerdict(None, (), verdict.reasons, verdict.scores)
         if verdict.fired:
             assert verdict.intent is not None
             state = replace(state, subject=_subject(folded) or state.subject)
@@ -246,8 +256,10 @@ class Engine:
             top.intent_id in self.cat.intents else ""
         if state.gentle and state.after_safety and not terms and kind_ != "signpost":
             return self._gentle(state, now, top.intent_id if confident and top else None)
-        if state.focus and not _new_topic(terms, state, self.cat):
-            follow = self._follow_up(folded, state, now)
+        if state.focus and not _new_topic(terms, state, self.cat, folded):
+            other = confident and kind_ == "signpost" and top is not None and \
+                top.intent_id != state.last_intent
+            follow = self._follow_up(folded, state, now, other)
             if follow is not None:
                 return follow
         subject = _subject(folded)
@@ -260,16 +272,39 @@ class Engine:
         if confident and top is not None and top.intent_id == "insult":
             return self._insult(state, top.score, alts)
         when = find_when(folded, now)
+        if not confident and top is not None and top.score >= s.match_threshold - DETAIL_SLACK \
+                and (when is not None or _AGE_RE.search(folded) or find_place(folded, self.cat)):
+            # Ages, places and days are words no example has; they dilute a clear request.
+            confident = True
+            kind_ = self.cat.intents[top.intent_id].kind if top.intent_id in \
+                self.cat.intents else ""
+        if terms and kind_ == "chitchat":
+            # "lol ok. any football": the activity is what they want.
+            confident, kind_ = False, ""
         if terms or when is not None or confident:
             state = replace(state, asked=terms, when=when)
+        if terms and confident and top is not None and kind_ == "signpost" and \
+                not self._intent_has_terms(top.intent_id, terms):
+            # "homework club": the club word says youth club, the activity says education.
+            guessed = self._intent_for_terms(terms)
+            if guessed is not None and guessed != top.intent_id:
+                reply = self._intent_reply(guessed, state, now)
+                return replace(reply, score=top.score, alternatives=alts)
         if not confident and terms:
             guessed = self._intent_for_terms(terms)
             if guessed is not None:
                 reply = self._intent_reply(guessed, state, now)
                 return replace(reply, score=top.score if top else 0.0, alternatives=alts)
-        if top is None or top.score < s.match_threshold:
+        if top is None or not confident:
             return self._fallback(state, alts)
         second = usable[1] if len(usable) > 1 else None
+        pair = {top.intent_id, second.intent_id} if second is not None else set()
+        if state.subject in ("friend", "sibling") and "worried_friend" in pair or \
+                state.subject in ("child", "pupil") and "parent" in pair:
+            # Who it's about settles "worried about my friend" vs "feeling down".
+            second = None
+            if top.intent_id not in ("worried_friend", "parent"):
+                top = usable[1]
         if (second is not None and second.score >= s.match_threshold
                 and top.score - second.score < s.ambiguity_margin and not terms):
             return self._clarify(top, second, state, alts)
@@ -352,8 +387,16 @@ class Engine:
         intent = self.cat.intents.get(intent_id)
         if intent is None:
             return self._fallback(state, ())
-        picks = self._pick_services(intent.service_categories, intent.service_ids, state, now,
-                                    limit=MAX_SERVICES + 1, offset=offset)
+        categories = intent.service_categories
+        widen = intent_id == "events" and state.when is not None and bool(state.when.days)
+        if widen:
+            # "anything on saturday": regular sessions that day count as what's on.
+            categories = (*categories, *self.cat.settings.menu)
+        picks = self._pick_services(categories, intent.service_ids, state, now,
+                                    limit=MAX_SERVICES + 1 + (20 if widen else 0),
+                                    offset=offset)
+        if widen:  # helplines are always open, but they are not "what's on"
+            picks = [p for p in picks if not p.service.open_24_7][:MAX_SERVICES + 1]
         more = len(picks) > MAX_SERVICES
         picks = picks[:MAX_SERVICES]
         buttons = [Button(f"More about {p.service.name}", f"svc:{p.service.id}")
@@ -415,6 +458,10 @@ class Engine:
                 self.cat.intents[state.last_intent].kind == "signpost":
             again = self._intent_reply(state.last_intent, state, now)
             return replace(again, text=f"{text}\n\n{again.text}", kind="answer")
+        if self.cat and state.pick_age is not None and state.district:
+            picks = self._pick_services(tuple(self.cat.settings.menu), (), state, now)
+            if picks:
+                return self._show(f"{text} Here's what's on for you:", picks, state)
         buttons = (*self._menu_buttons()[:3], Button("Talk to a person", "human"))
         return Reply(text=f"{text}\nWhat are you looking for? Sport, music, a mentor, jobs...",
                      kind="menu", state=replace(state, choices=buttons), buttons=buttons)
@@ -475,7 +522,8 @@ class Engine:
 
     # ------------------------------------------------------------ conversation
 
-    def _follow_up(self, folded: str, state: ChatState, now: dt.datetime) -> Reply | None:
+    def _follow_up(self, folded: str, state: ChatState, now: dt.datetime,
+                   other_topic: bool = False) -> Reply | None:
         """Answer a question about the services just shown, from their own fields."""
         assert self.cat is not None
         shown = [self.cat.services[i] for i in state.focus if i in self.cat.services]
@@ -485,7 +533,8 @@ class Engine:
         pos = followups.ordinal(folded)
         named = followups.named(folded, shown)
         if kind is None and pos is None and named is None:
-            if not followups.looks_like_question(folded) or not followups.sentences_with(
+            if other_topic or not followups.looks_like_question(folded) or \
+                    not followups.sentences_with(
                     shown[0], {w for w in set(folded.split()) - followups.GENERIC_WORDS
                                if len(w) > 2}):
                 return None
@@ -527,6 +576,14 @@ class Engine:
         buttons = self._focus_buttons(new_focus)
         return Reply(text=text, kind="info", buttons=buttons,
                      state=replace(new_focus, choices=buttons))
+
+    def _show(self, text: str, picks: list[ServicePick], state: ChatState) -> Reply:
+        """A short list of services that becomes the focus."""
+        focus = replace(state, focus=tuple(p.service.id for p in picks), focus_lead=False,
+                        focus_age=0)
+        buttons = self._focus_buttons(focus)
+        return Reply(text=text, kind="category", services=tuple(picks), buttons=buttons,
+                     state=replace(focus, choices=buttons), notes=tuple(p.why for p in picks))
 
     def _focus_buttons(self, state: ChatState, exclude: str = "") -> tuple[Button, ...]:
         assert self.cat is not None
@@ -592,6 +649,17 @@ class Engine:
         return Reply(text=text, kind="answer", intent="insult", buttons=buttons, score=score,
                      alternatives=alts, state=replace(state, insults=n, choices=buttons,
                                                       last_intent="insult"))
+
+    def _intent_has_terms(self, intent_id: str, terms: tuple[str, ...]) -> bool:
+        """Some service the intent would show lists one of the activity words."""
+        assert self.cat is not None
+        intent = self.cat.intents.get(intent_id)
+        if intent is None:
+            return False
+        pool = [self.cat.services[i] for i in intent.service_ids if i in self.cat.services]
+        for c in intent.service_categories:
+            pool += self.cat.services_in(c)
+        return any(t in svc.keywords for svc in pool for t in terms)
 
     def _intent_for_terms(self, terms: tuple[str, ...]) -> str | None:
         """The signposting intent that shows the services using these activity words."""
@@ -799,9 +867,18 @@ def _for_subject(intent_id: str, subject: str) -> str:
     return intent_id
 
 
-def _new_topic(terms: tuple[str, ...], state: ChatState, cat: Catalogue | None) -> bool:
+_POINTER_RE = re.compile(r"\b(?:it|its|they|them|their|theyre|that one|this one)\b")
+
+
+def _fuzzy_only(verdict: SafetyVerdict) -> bool:
+    """The screen fired only because the message resembles a safety example (no rule)."""
+    return bool(verdict.reasons) and all("close to the example" in r for r in verdict.reasons)
+
+
+def _new_topic(terms: tuple[str, ...], state: ChatState, cat: Catalogue | None,
+               text: str = "") -> bool:
     """The message names an activity none of the shown services has: a new question."""
-    if not terms or cat is None:
+    if not terms or cat is None or _POINTER_RE.search(text):
         return False
     shown = [cat.services[i] for i in state.focus if i in cat.services]
     return not any(t in s.keywords for s in shown for t in terms)
