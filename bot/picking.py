@@ -20,6 +20,7 @@ from bot.places import FAR_EVENT_DAYS, When, fits_when
 KEYWORD_POINTS = 25.0
 WHEN_POINTS = 12.0
 FAR_EVENT_PENALTY = 30.0
+FIRST_CATEGORY_POINTS = 4.0  # the intent's main category before the ones it also shows
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,8 @@ def pick_services(cat: Catalogue, categories: tuple[str, ...], ids: tuple[str, .
         for s in cat.services.values():
             if keyword_hits(s, terms):
                 pool.setdefault(s.id, (s, len(ids) + 1))
-    scored: list[tuple[float, ServicePick]] = []
+    position = {sid: n for n, sid in enumerate(cat.services)}  # staff's order breaks ties
+    scored: list[tuple[float, int, ServicePick]] = []
     for svc, order in pool.values():
         if not svc.is_listed(today):
             continue
@@ -75,6 +77,8 @@ def pick_services(cat: Catalogue, categories: tuple[str, ...], ids: tuple[str, .
             continue
         why: list[str] = []
         points = -order * 10.0
+        if categories and categories[0] in svc.categories:
+            points += FIRST_CATEGORY_POINTS
         hits = keyword_hits(svc, terms)
         if hits:
             points += KEYWORD_POINTS * hits
@@ -106,11 +110,11 @@ def pick_services(cat: Catalogue, categories: tuple[str, ...], ids: tuple[str, .
             why.append(f"{dist:.1f} km away")
         if order < len(ids):
             why.insert(0, "listed by the intent")
-        scored.append((points, ServicePick(svc, open_now, dist,
-                                           f"{svc.id}: " + (", ".join(why) or "in category"),
-                                           hits)))
-    scored.sort(key=lambda x: (-x[0], x[1].service.name))
-    return [p for _, p in scored[offset: offset + limit]]
+        scored.append((points, position[svc.id],
+                       ServicePick(svc, open_now, dist,
+                                   f"{svc.id}: " + (", ".join(why) or "in category"), hits)))
+    scored.sort(key=lambda x: (-x[0], x[1]))
+    return [p for _, _, p in scored[offset: offset + limit]]
 
 
 def distance(svc: Service, where: tuple[float, float] | None) -> float | None:
