@@ -251,6 +251,8 @@ class Engine:
         state = replace(state, focus=state.focus if aged <= FOCUS_TURNS else (),
                         focus_age=aged, gentle=max(0, state.gentle - 1))
         terms = activity_terms((folded, fold(text)), self.cat)
+        local = tuple(t for t in terms if any(
+            t in v.keywords for v in self.cat.services.values() if v.sample))
         confident = top is not None and top.score >= s.match_threshold
         kind_ = self.cat.intents[top.intent_id].kind if confident and top and \
             top.intent_id in self.cat.intents else ""
@@ -278,19 +280,13 @@ class Engine:
             confident = True
             kind_ = self.cat.intents[top.intent_id].kind if top.intent_id in \
                 self.cat.intents else ""
-        if terms and kind_ == "chitchat":
+        if local and kind_ == "chitchat":
             # "lol ok. any football": the activity is what they want.
             confident, kind_ = False, ""
         if terms or when is not None or confident:
             state = replace(state, asked=terms, when=when)
-        if terms and confident and top is not None and kind_ == "signpost" and \
-                not self._intent_has_terms(top.intent_id, terms):
-            # "homework club": the club word says youth club, the activity says education.
-            guessed = self._intent_for_terms(terms)
-            if guessed is not None and guessed != top.intent_id:
-                reply = self._intent_reply(guessed, state, now)
-                return replace(reply, score=top.score, alternatives=alts)
-        if not confident and terms:
+        if not confident and local and (_asks(folded) or _only_terms(folded, local)):
+            # "steel pan band chingford": no example is close, but the activity is known.
             guessed = self._intent_for_terms(terms)
             if guessed is not None:
                 reply = self._intent_reply(guessed, state, now)
@@ -298,13 +294,10 @@ class Engine:
         if top is None or not confident:
             return self._fallback(state, alts)
         second = usable[1] if len(usable) > 1 else None
-        pair = {top.intent_id, second.intent_id} if second is not None else set()
-        if state.subject in ("friend", "sibling") and "worried_friend" in pair or \
-                state.subject in ("child", "pupil") and "parent" in pair:
-            # Who it's about settles "worried about my friend" vs "feeling down".
+        if state.subject in ("friend", "sibling") and top.intent_id == "worried_friend" or \
+                state.subject in ("child", "pupil") and top.intent_id == "parent":
+            # Who it's about settles "my friend seems down": the friend answer, no question.
             second = None
-            if top.intent_id not in ("worried_friend", "parent"):
-                top = usable[1]
         if (second is not None and second.score >= s.match_threshold
                 and top.score - second.score < s.ambiguity_margin and not terms):
             return self._clarify(top, second, state, alts)
@@ -369,8 +362,11 @@ class Engine:
         )
         score = next((c.score for c in ranked or [] if c.intent_id == intent_id), 100.0)
         if state.subject in ("friend", "sibling"):
-            text = (f"It's good that you're looking out for {SUBJECT_THEM[state.subject]}. "
-                    f"Here's who can help.\n{text}")
+            # The first line stays first (999 leads an emergency reply); then the friend line.
+            first, _, rest = text.partition("\n")
+            worried = (f"It's good that you're looking out for {SUBJECT_THEM[state.subject]}. "
+                       "These people can help them, and help you too.")
+            text = f"{first}\n{worried}" + (f"\n{rest}" if rest else "")
         safe_state = replace(state, last_intent=intent_id, choices=buttons, recent=(),
                              after_safety=intent_id, gentle=GENTLE_TURNS, focus=(),
                              subject="me", subject_age=None)
@@ -665,8 +661,8 @@ class Engine:
         """The signposting intent that shows the services using these activity words."""
         assert self.cat is not None
         for svc in self.cat.services.values():
-            if not any(t in svc.keywords for t in terms) or not svc.categories:
-                continue
+            if not svc.sample or not svc.categories or not any(t in svc.keywords for t in terms):
+                continue  # national routes' words ("knife", "ring") don't choose a topic
             owners = [i for i in self.cat.intents.values() if i.kind == "signpost"
                       and svc.categories[0] in i.service_categories]
             if owners:  # the intent most about that category: the one with fewest others
@@ -839,15 +835,33 @@ SUBJECT_WORDS = {"friend": "your friend", "sibling": "they", "child": "your chil
                  "pupil": "your pupil"}
 _SUBJECTS = (
     ("child", re.compile(r"\bmy (?:son|daughter|child|kid|kids|children|stepson|"
-                         r"stepdaughter)\b|\bi am (?:a |his |her )?(?:mum|mom|dad|parent|"
-                         r"carer|step ?mum|step ?dad)\b")),
+                         r"stepdaughter)\b|\b(?:i am|as) (?:a |his |her )?(?:mum|mom|dad|"
+                         r"parent|carer|step ?mum|step ?dad)\b|\b(?:mum|dad|parent) here\b")),
     ("pupil", re.compile(r"\bmy (?:pupil|pupils|student|students|class)\b|\bi am a "
                          r"(?:teacher|ta|teaching assistant|youth worker)\b")),
     ("sibling", re.compile(r"\bmy (?:little |big |older |younger |baby )?(?:brother|sister|bro|"
                            r"sis|twin|cousin)\b")),
-    ("friend", re.compile(r"\bmy (?:best )?(?:mate|mates|friend|friends|bestie|bredrin|boy|"
-                          r"girl|pal|m8)\b")),
+    ("friend", re.compile(r"\bmy (?:best )?(?:mate|mates|friend|friends|bestie|bredrin|"
+                          r"pal|m8)\b")),
 )
+
+
+_ASK_RE = re.compile(
+    r"\b(?:any|anything|where|wanna|want|looking|club|clubs|class|classes|session|sessions|"
+    r"somewhere|lessons|near|join|is there|are there|can i|how do i|help with)\b")
+
+
+def _asks(text: str) -> bool:
+    """The message asks for something, or gives an age, a place or a time with it."""
+    return bool(_ASK_RE.search(text) or _AGE_RE.search(text) or _DISTRICT_RE.search(text))
+
+
+def _only_terms(text: str, terms: tuple[str, ...]) -> bool:
+    """The message is just the activity ("graffiti 🎨", "steel pan")."""
+    rest = text
+    for t in terms:
+        rest = re.sub(rf"(?<!\w){re.escape(t)}s?(?!\w)", " ", rest)
+    return len(rest.split()) <= 1
 
 
 def _subject(text: str) -> str | None:
