@@ -258,7 +258,7 @@ class Engine:
             top.intent_id in self.cat.intents else ""
         if state.gentle and state.after_safety and not terms and kind_ != "signpost":
             return self._gentle(state, now, top.intent_id if confident and top else None)
-        if state.focus and not _new_topic(terms, state, self.cat, folded):
+        if state.focus and not _new_topic(local, state, self.cat, folded):
             other = confident and kind_ == "signpost" and top is not None and \
                 top.intent_id != state.last_intent
             follow = self._follow_up(folded, state, now, other)
