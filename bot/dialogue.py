@@ -274,7 +274,9 @@ class Engine:
         if confident and top is not None and top.intent_id == "insult":
             return self._insult(state, top.score, alts)
         when = find_when(folded, now)
+        runner_up = usable[1].score if len(usable) > 1 else 0.0
         if not confident and top is not None and top.score >= s.match_threshold - DETAIL_SLACK \
+                and top.score - runner_up >= s.ambiguity_margin \
                 and (when is not None or _AGE_RE.search(folded) or find_place(folded, self.cat)):
             # Ages, places and days are words no example has; they dilute a clear request.
             confident = True
