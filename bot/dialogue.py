@@ -29,8 +29,8 @@ log = logging.getLogger(__name__)
 MAX_SERVICES = 3
 RECENT = 3  # messages kept in memory to screen a disclosure split over several
 GENTLE_TURNS = 3  # turns after a safety reply that stay gentle
-FOCUS_TURNS = 4
-DETAIL_SLACK = 5.0  # a message with an age, place or day may score this much under threshold  # turns a list of services stays the thing "it" refers to
+FOCUS_TURNS = 4  # turns a list of services stays the thing "it" refers to
+DETAIL_SLACK = 5.0  # a message with an age, place or day may score this much under threshold
 MAX_CLAUSES = 4  # clauses of a disclosure ranked on their own to find a request in it
 TALK_NOW_LOCAL = 1  # partnership services open now shown under "Talk to someone now"
 TALK_NOW_MAX = 4
@@ -296,12 +296,12 @@ class Engine:
         if top is None or not confident:
             return self._fallback(state, alts)
         second = usable[1] if len(usable) > 1 else None
-        if state.subject in ("friend", "sibling") and top.intent_id == "worried_friend" or \
-                state.subject in ("child", "pupil") and top.intent_id == "parent":
+        if (state.subject in ("friend", "sibling") and top.intent_id == "worried_friend") or \
+                (state.subject in ("child", "pupil") and top.intent_id == "parent"):
             # Who it's about settles "my friend seems down": the friend answer, no question.
             second = None
         if (second is not None and second.score >= s.match_threshold
-                and top.score - second.score < s.ambiguity_margin and not terms):
+                and top.score - second.score < s.ambiguity_margin):
             return self._clarify(top, second, state, alts)
         intent_id = _for_subject(top.intent_id, state.subject)
         reply = self._intent_reply(intent_id, state, now)
@@ -366,9 +366,7 @@ class Engine:
         if state.subject in ("friend", "sibling"):
             # The first line stays first (999 leads an emergency reply); then the friend line.
             first, _, rest = text.partition("\n")
-            worried = (f"It's good that you're looking out for {SUBJECT_THEM[state.subject]}. "
-                       "These people can help them, and help you too.")
-            text = f"{first}\n{worried}" + (f"\n{rest}" if rest else "")
+            text = f"{first}\n{third_person_line(state.subject)}" + (f"\n{rest}" if rest else "")
         safe_state = replace(state, last_intent=intent_id, choices=buttons, recent=(),
                              after_safety=intent_id, gentle=GENTLE_TURNS, focus=(),
                              subject="me", subject_age=None)
@@ -833,6 +831,12 @@ def _remember_details(text: str, state: ChatState, cat: Catalogue | None) -> Cha
 
 
 SUBJECT_THEM = {"friend": "your friend", "sibling": "them"}
+
+
+def third_person_line(subject: str) -> str:
+    """The worried-friend line added to a safety reply about someone else."""
+    return (f"It's good that you're looking out for {SUBJECT_THEM.get(subject, 'them')}. "
+            "These people can help them, and help you too.")
 SUBJECT_WORDS = {"friend": "your friend", "sibling": "they", "child": "your child",
                  "pupil": "your pupil"}
 _SUBJECTS = (
