@@ -287,7 +287,7 @@ class Engine:
             confident, kind_ = False, ""
         if terms or when is not None or confident:
             state = replace(state, asked=terms, when=when)
-        if not confident and local and (_asks(folded) or _only_terms(folded, local)):
+        if not confident and local and ranked and (_asks(folded) or _only_terms(folded, local)):
             # "steel pan band chingford": no example is close, but the activity is known.
             guessed = self._intent_for_terms(terms)
             if guessed is not None:
@@ -363,7 +363,7 @@ class Engine:
             Button("Hide this chat", "hide"),
         )
         score = next((c.score for c in ranked or [] if c.intent_id == intent_id), 100.0)
-        if state.subject in ("friend", "sibling"):
+        if state.subject in ("friend", "sibling") and intent is not None:
             # The first line stays first (999 leads an emergency reply); then the friend line.
             first, _, rest = text.partition("\n")
             text = f"{first}\n{third_person_line(state.subject)}" + (f"\n{rest}" if rest else "")
