@@ -557,7 +557,8 @@ class Engine:
             svc = target[0]
             pick = ServicePick(svc, svc.is_open(now), distance(svc, state.location), full=True)
             buttons = self._focus_buttons(state, exclude=svc.id)
-            return Reply(text=svc.name, kind="info", services=(pick,), buttons=buttons,
+            return Reply(text="Here's everything about it:", kind="info", services=(pick,),
+                         buttons=buttons,
                          state=replace(state, focus=(svc.id,), focus_lead=True, focus_age=0,
                                        choices=buttons))
         if len(target) == 1:
@@ -689,9 +690,11 @@ class Engine:
             return self._category(target, state, now, offset)
         if kind == "svc" and arg in self.cat.services:
             svc = self.cat.services[arg]
-            pick = ServicePick(svc, svc.is_open(now), distance(svc, state.location))
+            pick = ServicePick(svc, svc.is_open(now), distance(svc, state.location), full=True)
             buttons = (Button("Menu", "menu"),)
-            return Reply(text=svc.name, kind="category", state=replace(state, choices=buttons),
+            return Reply(text="Here's everything about it:", kind="category",
+                         state=replace(state, choices=buttons, focus=(svc.id,), focus_lead=True,
+                                       focus_age=0),
                          services=(pick,), buttons=buttons)
         if kind == "menu":
             return self._menu(state)
