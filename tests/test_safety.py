@@ -129,8 +129,10 @@ def test_replies_follow_child_protection_guidance(source: str, shipped: Catalogu
 
 def test_safety_first_inside_a_did_you_mean_flow(engine: Engine) -> None:
     """A disclosure typed while a did-you-mean question is pending gets the safety reply."""
-    question = engine.respond("music or football", now=NOW)
-    assert question.kind == "clarify" and question.state.choices
+    asks = [engine.respond(t, now=NOW) for t in ("music or sport", "music or football",
+                                                  "sport or drama", "music or college")]
+    question = next(r for r in asks if r.kind == "clarify")
+    assert question.state.choices
     r = engine.respond("someone is following me home every day", question.state, now=NOW)
     assert r.kind == "safety" and r.safety == "threatened"
     assert [b.action for b in r.state.choices] == [b.action for b in r.buttons]
