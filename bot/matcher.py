@@ -184,16 +184,16 @@ def train_ridge(rows: list[tuple[str, ...]], labels: np.ndarray, n_intents: int,
     for fs in feats:
         for f in fs:
             vocab.setdefault(f, len(vocab))
-    x = np.zeros((len(rows), len(vocab)), dtype=np.float64)
+    x = np.zeros((len(rows), len(vocab)), dtype=np.float32)
     for i, fs in enumerate(feats):
         if fs:
             x[i, [vocab[f] for f in fs]] = 1.0 / math.sqrt(len(fs))
     y = np.zeros((len(rows), n_intents), dtype=np.float64)
     y[np.arange(len(rows)), labels] = target
-    gram = x @ x.T
+    gram = (x @ x.T).astype(np.float64)
     gram[np.diag_indices_from(gram)] += lam
-    alpha = np.linalg.solve(gram, y)
-    weights = (x.T @ alpha).astype(np.float32)
+    alpha = np.linalg.solve(gram, y).astype(np.float32)
+    weights: np.ndarray = x.T @ alpha
     return Model(vocab, weights, max(1, len(vocab)))
 
 
