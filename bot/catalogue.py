@@ -455,10 +455,15 @@ def _places(doc: YamlDoc | None, problems: list[Problem]) -> dict[str, str]:
         return {}
     errs = check_record(doc, PLACES_FILE, doc.data, ())
     problems.extend(errs)
-    if errs:
+    if not isinstance(doc.data, dict) or not isinstance(doc.data.get("places"), list):
         return {}
+    bad = {p.where for p in errs}
     out: dict[str, str] = {}
     for i, p in enumerate(doc.data["places"]):
+        where = f"places[{i}]"
+        if not isinstance(p, dict) or any(b == where or b.startswith(where + ".")
+                                          for b in bad):
+            continue  # its own error is reported; still check the other names
         for j, name in enumerate([p["name"], *(p.get("also") or ())]):
             key = fold(name)
             path: tuple[str | int, ...] = ("places", i, "name") if j == 0 else \

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 MAX_SERVICES = 3
 RECENT = 3  # messages kept in memory to screen a disclosure split over several
 GENTLE_TURNS = 3  # turns after a safety reply that stay gentle
+GENTLE_BREAK = 15.0  # ...unless a request scores this far above the threshold
 FOCUS_TURNS = 4  # turns a list of services stays the thing "it" refers to
 DETAIL_SLACK = 5.0  # a message with an age, place or day may score this much under threshold
 MAX_CLAUSES = 4  # clauses of a disclosure ranked on their own to find a request in it
@@ -247,6 +248,7 @@ class Engine:
         usable = [c for c in ranked if c.intent_id not in routes.SAFETY_INTENTS]
         top = usable[0] if usable else None
         alts = tuple(usable[:3])
+        gentle_left = state.gentle
         aged = state.focus_age + 1
         state = replace(state, focus=state.focus if aged <= FOCUS_TURNS else (),
                         focus_age=aged, gentle=max(0, state.gentle - 1))
@@ -256,7 +258,9 @@ class Engine:
         confident = top is not None and top.score >= s.match_threshold
         kind_ = self.cat.intents[top.intent_id].kind if confident and top and \
             top.intent_id in self.cat.intents else ""
-        if state.gentle and state.after_safety and not terms and kind_ != "signpost":
+        clear_request = bool(local) or (kind_ == "signpost" and top is not None
+                                         and top.score >= s.match_threshold + GENTLE_BREAK)
+        if gentle_left and state.after_safety and not clear_request:
             return self._gentle(state, now, top.intent_id if confident and top else None)
         if state.focus and not _new_topic(local, state, self.cat, folded):
             other = confident and kind_ == "signpost" and top is not None and \

@@ -256,19 +256,19 @@ def _turn(raw: Any, doc: YamlDoc, path: tuple[str | int, ...],
                                     "write - user: what they type"))
         return None
     expect: dict[str, Any] = {}
-    fields = dict(raw)
-    nested = fields.pop("expect", None)
+    fields = {k: (v, (*path, k)) for k, v in raw.items()}
+    nested, _ = fields.pop("expect", (None, path))
     if isinstance(nested, dict):  # `expect: {intent: sport}` reads like fields on the turn
-        fields.update(nested)
+        fields.update({k: (v, (*path, "expect", k)) for k, v in nested.items()})
     elif nested is not None:
         problems.append(doc.problem((*path, "expect"), "expect should be a set of fields",
                                     "write expect: {intent: sport, safety: false}"))
-    for key, value in fields.items():
+    for key, (value, where) in fields.items():
         if key in EVENT_KEYS or key in NOTE_KEYS:
             continue
         name = ALIASES.get(key, key)
         if name not in EXPECT_KEYS:
-            problems.append(doc.problem((*path, key), f'unknown expectation "{key}"',
+            problems.append(doc.problem(where, f'unknown expectation "{key}"',
                                         "use one of " + ", ".join(EXPECT_KEYS)))
             continue
         expect[name] = value
