@@ -65,7 +65,7 @@ def test_an_activity_filed_elsewhere_still_surfaces(engine: Engine) -> None:
 
 def test_place_names_become_districts(engine: Engine) -> None:
     """'walthamstow' alone is E17 and re-answers the last question for that area."""
-    first, r = talk(engine, "youth clubs", "chingford")
+    _, r = talk(engine, "youth clubs", "chingford")
     assert r.state.district == "E4" and r.text.startswith("Got it: area E4")
     assert r.service_ids[0] == "northfield-youth-hub"
     assert engine.respond("walthamstow", now=NOW).state.district == "E17"
@@ -143,7 +143,7 @@ def test_a_new_topic_is_not_a_follow_up(engine: Engine) -> None:
 
 def test_a_friends_age_is_the_friends(engine: Engine) -> None:
     """'hes 15' after a worried-friend message is the friend's age, not the parent answer."""
-    first, r = talk(engine, "im worried about my mate hes been moving different lately",
+    _, r = talk(engine, "im worried about my mate hes been moving different lately",
                     "hes 15")
     assert r.state.subject == "friend" and r.state.subject_age == 15 and r.state.age is None
     assert r.intent == "worried_friend" and "your friend is 15" in r.text
