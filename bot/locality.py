@@ -42,6 +42,13 @@ HARMLESS: dict[str, str] = {
     "smalltalk": "whats your favourite colour",
     "insult": "you are so boring",
 }
+
+
+def harmless_example(intent_id: str, title: str) -> str:
+    """The example to add to an intent: its own from HARMLESS, else one made from its title."""
+    return HARMLESS.get(intent_id) or f"can you tell me a bit more about {title.lower()}"
+
+
 CATALOGUE_FILES = ("settings.yaml", "services.yaml", "lexicon.yaml", "places.yaml")
 
 
