@@ -77,6 +77,7 @@ class ChatState:
     after_safety: str | None = None  # the last safety intent, for a few gentle turns
     gentle: int = 0  # gentle turns left
     insults: int = 0
+    near_me: bool = False  # the last request said "near me" without an area
 
     @property
     def pick_age(self) -> int | None:
@@ -122,10 +123,14 @@ WELCOME = (
 )
 
 FALLBACK = (
-    "Sorry, I'm not sure I got that. You can say it another way, or pick from the menu "
-    "below.\nTo talk to a real person, tap Talk to a person. "
+    "Sorry, I'm not sure I got that. You can say it another way, or tap Menu to see "
+    "everything.\nTo talk to a real person, tap Talk to a person. "
     f"{routes.EMERGENCY_LINE}"
 )
+
+NEAR_ME = "Where are you? Tell me an area, like Leyton or E17, or share your location."
+_NEAR_RE = re.compile(r"\b(?:near me|nearby|round here|around here|near here|close to me|"
+                      r"in my area|my ends)\b")
 
 NO_SERVICES = (
     "I couldn't find anything that fits right now. Tap Talk to a person and someone can "
@@ -290,7 +295,7 @@ class Engine:
             # "lol ok. any football": the activity is what they want.
             confident, kind_ = False, ""
         if terms or when is not None or confident:
-            state = replace(state, asked=terms, when=when)
+            state = replace(state, asked=terms, when=when, near_me=bool(_NEAR_RE.search(folded)))
         if not confident and local and ranked and (_asks(folded) or _only_terms(folded, local)):
             # "steel pan band chingford": no example is close, but the activity is known.
             guessed = self._intent_for_terms(terms)
@@ -407,6 +412,8 @@ class Engine:
         text = intent.reply
         if picks:
             text = _personalise(text, state)
+            if state.near_me and state.district is None and state.location is None:
+                text = f"{_ASK_DETAILS_RE.sub('', text).rstrip()}\n{NEAR_ME}"
             missing = _nothing_fits(state, picks)
             if missing:
                 text = f"{missing}\n\n{text}"
@@ -440,7 +447,9 @@ class Engine:
                      buttons=buttons, score=a.score, alternatives=alts)
 
     def _fallback(self, state: ChatState, alts: tuple[Candidate, ...]) -> Reply:
-        buttons = (*self._menu_buttons(), Button("Talk to a person", "human"))
+        # Two topics, the menu and a person: the full menu only when asked for (/services).
+        buttons = (*self._menu_buttons()[:2], Button("Menu", "menu"),
+                   Button("Talk to a person", "human"))
         return Reply(text=FALLBACK, kind="fallback", state=replace(state, choices=buttons),
                      buttons=buttons, score=alts[0].score if alts else 0.0, alternatives=alts)
 
