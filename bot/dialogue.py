@@ -128,6 +128,8 @@ FALLBACK = (
     f"{routes.EMERGENCY_LINE}"
 )
 
+WHICH_ONE = ("Which one do you mean? Tell me what you're looking for, like boxing or a "
+             "youth club, and I'll show you what's on.")
 NEAR_ME = "Where are you? Tell me an area, like Leyton or E17, or share your location."
 _NEAR_RE = re.compile(r"\b(?:near me|nearby|round here|around here|near here|close to me|"
                       r"in my area|my ends)\b")
@@ -273,6 +275,8 @@ class Engine:
             follow = self._follow_up(folded, state, now, other)
             if follow is not None:
                 return follow
+        if not state.focus and not local and _about_something_shown(folded):
+            return self._which_one(state)
         subject = _subject(folded)
         if subject is not None:
             state = replace(state, subject=subject)
@@ -296,6 +300,11 @@ class Engine:
             confident, kind_ = False, ""
         if terms or when is not None or confident:
             state = replace(state, asked=terms, when=when, near_me=bool(_NEAR_RE.search(folded)))
+        if not confident and not local and when is not None and ranked and \
+                "events" in self.cat.intents and _WHATS_ON_RE.search(folded):
+            # "anything weekends?", "something on friday night": what's on then.
+            reply = self._intent_reply("events", state, now)
+            return replace(reply, score=top.score if top else 0.0, alternatives=alts)
         if not confident and local and ranked and (_asks(folded) or _only_terms(folded, local)):
             # "steel pan band chingford": no example is close, but the activity is known.
             guessed = self._intent_for_terms(terms)
@@ -393,10 +402,11 @@ class Engine:
         if intent is None:
             return self._fallback(state, ())
         categories = intent.service_categories
-        widen = intent_id == "events" and state.when is not None and bool(state.when.days)
+        widen = intent_id == "events" and state.when is not None and (
+            bool(state.when.days) or (state.when.end - state.when.start).days < 7)
         if widen:
             # "anything on saturday": regular sessions that day count as what's on.
-            categories = (*categories, *self.cat.settings.menu)
+            categories = (*categories, *self._event_kinds(categories))
         picks = self._pick_services(categories, intent.service_ids, state, now,
                                     limit=MAX_SERVICES + 1 + (20 if widen else 0),
                                     offset=offset)
@@ -467,7 +477,7 @@ class Engine:
                 self.cat.intents[state.last_intent].kind == "signpost":
             again = self._intent_reply(state.last_intent, state, now)
             return replace(again, text=f"{text}\n\n{again.text}", kind="answer")
-        if self.cat and state.pick_age is not None and state.district:
+        if self.cat and state.district:
             picks = self._pick_services(tuple(self.cat.settings.menu), (), state, now)
             if picks:
                 return self._show(f"{text} Here's what's on for you:", picks, state)
@@ -595,6 +605,13 @@ class Engine:
         return Reply(text=text, kind="category", services=tuple(picks), buttons=buttons,
                      state=replace(focus, choices=buttons), notes=tuple(p.why for p in picks))
 
+    def _which_one(self, state: ChatState) -> Reply:
+        """'is it free' with nothing shown yet: ask what they mean, never guess a topic."""
+        buttons = (*self._menu_buttons()[:2], Button("Menu", "menu"),
+                   Button("Talk to a person", "human"))
+        return Reply(text=WHICH_ONE, kind="clarify", buttons=buttons,
+                     state=replace(state, choices=buttons))
+
     def _focus_buttons(self, state: ChatState, exclude: str = "") -> tuple[Button, ...]:
         assert self.cat is not None
         out = [Button(f"More about {self.cat.services[i].name}", f"svc:{i}")
@@ -659,6 +676,13 @@ class Engine:
         return Reply(text=text, kind="answer", intent="insult", buttons=buttons, score=score,
                      alternatives=alts, state=replace(state, insults=n, choices=buttons,
                                                       last_intent="insult"))
+
+    def _event_kinds(self, categories: tuple[str, ...]) -> tuple[str, ...]:
+        """Categories that events also belong to (music, sport...): 'what's on' in them."""
+        assert self.cat is not None
+        kinds = {c for cat_id in categories for s in self.cat.services_in(cat_id)
+                 for c in s.categories}
+        return tuple(c for c in self.cat.categories if c in kinds and c not in categories)
 
     def _intent_has_terms(self, intent_id: str, terms: tuple[str, ...]) -> bool:
         """Some service the intent would show lists one of the activity words."""
@@ -868,8 +892,9 @@ _SUBJECTS = (
 )
 
 
+_WHATS_ON_RE = re.compile(r"\b(?:on|happening|going on|to do|open|any|anything|something)\b")
 _ASK_RE = re.compile(
-    r"\b(?:any|anything|where|wanna|want|looking|club|clubs|class|classes|session|sessions|"
+    r"\b(?:any|anything|something|where|wanna|want|looking|club|clubs|class|classes|session|sessions|"
     r"somewhere|lessons|near|join|is there|are there|can i|how do i|help with)\b")
 
 
@@ -904,6 +929,16 @@ def _for_subject(intent_id: str, subject: str) -> str:
 
 
 _POINTER_RE = re.compile(r"\b(?:it|its|they|them|their|theyre|that one|this one)\b")
+
+
+def _about_something_shown(text: str) -> bool:
+    """A question that only makes sense about a service ("is it free", "how much")."""
+    kind = followups.question(text)
+    if kind in (None, "more", "none") or not followups.looks_like_question(text):
+        return False
+    if kind in ("friend", "bring", "join"):  # "can i bring my mate": to something
+        return True
+    return bool(_POINTER_RE.search(text)) or (len(text.split()) <= 4 and kind != "when")
 
 
 def _fuzzy_only(verdict: SafetyVerdict) -> bool:

@@ -263,3 +263,27 @@ def test_shipped_places_map_the_borough(shipped: Catalogue) -> None:
                            ("leytonstone", "E11"), ("chingford", "E4"),
                            ("tottenham", "N17")):
         assert shipped.places[name] == district
+
+
+def test_a_follow_up_with_nothing_shown_asks_which_one(engine: Engine) -> None:
+    """'is it free', 'whats the number', 'can i bring my mate' first: no unrelated topic."""
+    for q in ("is it free", "whats the number", "what time does it close", "how much",
+              "can i bring my mate", "do i need to book"):
+        r = engine.respond(q, now=NOW)
+        assert r.intent is None and r.safety is None and not r.services, q
+        assert r.text.startswith("Which one do you mean?") and len(r.buttons) <= 4, q
+
+
+def test_a_time_alone_asks_whats_on_then(engine: Engine) -> None:
+    """'anything weekends?' lists things that run on Saturday or Sunday."""
+    r = engine.respond("anything weekends?", now=NOW)
+    assert r.intent == "events" and r.services
+    for p in r.services:
+        assert any({"SA", "SU"} & set(s.days) for s in p.service.schedules), p.service.id
+
+
+def test_a_place_alone_lists_what_is_near(engine: Engine) -> None:
+    """'walthamstow' as a first message shows things that serve E17."""
+    r = engine.respond("walthamstow", now=NOW)
+    assert r.state.district == "E17" and r.services
+    assert all(p.service.serves_area("E17") for p in r.services)
