@@ -936,8 +936,8 @@ def _about_something_shown(text: str) -> bool:
     kind = followups.question(text)
     if kind in (None, "more", "none") or not followups.looks_like_question(text):
         return False
-    if kind in ("friend", "bring", "join"):  # "can i bring my mate": to something
-        return True
+    if kind in ("friend", "bring", "join") and len(text.split()) <= 6:
+        return True  # "can i bring my mate", "do i need to book": to something
     return bool(_POINTER_RE.search(text)) or (len(text.split()) <= 4 and kind != "when")
 
 
