@@ -609,7 +609,7 @@ class Engine:
         """'is it free' with nothing shown yet: ask what they mean, never guess a topic."""
         buttons = (*self._menu_buttons()[:2], Button("Menu", "menu"),
                    Button("Talk to a person", "human"))
-        return Reply(text=WHICH_ONE, kind="clarify", buttons=buttons,
+        return Reply(text=WHICH_ONE, kind="menu", buttons=buttons,
                      state=replace(state, choices=buttons))
 
     def _focus_buttons(self, state: ChatState, exclude: str = "") -> tuple[Button, ...]:

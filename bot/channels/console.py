@@ -147,6 +147,10 @@ class JsonChat:
                     "error": 'give exactly one of "text", "button" or "command", as a string'}
         kind, value = given[0], event[given[0]]
         state = self.states.get(conv, ChatState())
+        if kind in ("button", "command") and value.strip().lstrip("/") == "hide":
+            # The terminal and JSON have no messages to delete; say so, keep the state.
+            return {"conversation": conv, "intent": None, "safety": False, "services": [],
+                    "text": "Hidden. Close this window to leave no trace.", "buttons": []}
         if kind == "text":
             reply = self.engine.respond(value, state, now)
         elif kind == "button":
