@@ -228,7 +228,11 @@ class Engine:
             verdict = SafetyVerdict(None, (), verdict.reasons, verdict.scores)
         if verdict.fired:
             assert verdict.intent is not None
-            state = replace(state, subject=_subject(folded) or state.subject)
+            about = _subject(folded)
+            if about in ("friend", "sibling") and (_FIRST_PERSON & set(folded.split())
+                                                   or verdict.intent == "hurting_others"):
+                about = None  # "my dad hits me and my sister", "im going to stab ...": theirs
+            state = replace(state, subject=about or "me")
             reply = self._safety_reply(verdict.intent, state, now, ranked, verdict)
             try:
                 answer = self._answer_rest(text, ranked, reply.state, now)
@@ -237,6 +241,9 @@ class Engine:
                 answer = None
             if answer is None:
                 return reply
+            shown = {p.service.id for p in reply.services}
+            answer = replace(answer, services=tuple(p for p in answer.services
+                                                    if p.service.id not in shown))
             state = replace(answer.state, last_intent=reply.intent, after_safety=reply.safety,
                             gentle=GENTLE_TURNS)
             return replace(reply, then=answer, state=state)
@@ -386,8 +393,7 @@ class Engine:
             first, _, rest = text.partition("\n")
             text = f"{first}\n{third_person_line(state.subject)}" + (f"\n{rest}" if rest else "")
         safe_state = replace(state, last_intent=intent_id, choices=buttons, recent=(),
-                             after_safety=intent_id, gentle=GENTLE_TURNS, focus=(),
-                             subject="me", subject_age=None)
+                             after_safety=intent_id, gentle=GENTLE_TURNS, focus=())
         return Reply(text=text, kind="safety", state=safe_state,
                      services=picks, buttons=buttons, intent=intent_id, score=score,
                      safety=intent_id, alternatives=tuple((ranked or [])[:3]),
@@ -941,9 +947,14 @@ def _about_something_shown(text: str) -> bool:
     return bool(_POINTER_RE.search(text)) or (len(text.split()) <= 4 and kind != "when")
 
 
+_FIRST_PERSON = frozenset("i im me myself ive id ill am".split())
+_STATISTICAL = ("close to the example", "learned layer")
+
+
 def _fuzzy_only(verdict: SafetyVerdict) -> bool:
-    """The screen fired only because the message resembles a safety example (no rule)."""
-    return bool(verdict.reasons) and all("close to the example" in r for r in verdict.reasons)
+    """The screen fired only on resemblance (similar examples, the learned layer), no rule."""
+    return bool(verdict.reasons) and all(any(k in r for k in _STATISTICAL)
+                                         for r in verdict.reasons)
 
 
 def _new_topic(terms: tuple[str, ...], state: ChatState, cat: Catalogue | None,

@@ -183,8 +183,8 @@ def test_a_disclosure_split_over_messages_is_caught(
     """Neither half fires alone; the two together get the safety reply."""
     eng = Engine(load_or_raise(make_catalogue(), WEDNESDAY_EVENING.date()))
     assert eng.respond("i honestly want to", now=NOW).safety is None
-    assert eng.respond("die", now=NOW).safety is None
-    first, second = talk(eng, "i honestly want to", "die")
+    assert eng.respond("be dead", now=NOW).safety is None
+    first, second = talk(eng, "i honestly want to", "be dead")
     assert first.safety is None and second.safety == "self_harm"
     assert len(second.state.recent) == 0  # screened once, then forgotten
 
