@@ -235,7 +235,11 @@ class Engine:
             state = replace(state, subject=about or "me")
             reply = self._safety_reply(verdict.intent, state, now, ranked, verdict)
             try:
-                answer = self._answer_rest(text, ranked, reply.state, now)
+                # The rest of the message is answered by what it asked for ("report ... a
+                # knife without them knowing": Fearless first).
+                asked = replace(reply.state, asked=activity_terms((folded, fold(text)), self.cat),
+                                when=find_when(folded, now))
+                answer = self._answer_rest(text, ranked, asked, now)
             except Exception as exc:  # the safety reply must go out whatever happens next
                 _log_failure("the rest of a safety message", exc)
                 answer = None
