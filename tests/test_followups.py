@@ -287,3 +287,17 @@ def test_a_place_alone_lists_what_is_near(engine: Engine) -> None:
     r = engine.respond("walthamstow", now=NOW)
     assert r.state.district == "E17" and r.services
     assert all(p.service.serves_area("E17") for p in r.services)
+
+
+def test_recent_messages_are_never_stored(engine: Engine, tmp_path: Path) -> None:
+    """Logging a turn writes its own redacted text, never the messages kept in ChatState."""
+    from bot.store import Store
+
+    _, second = talk(engine, "my secret word is zebracorn", "boxing e17")
+    assert second.state.recent[0] == "my secret word is zebracorn"
+    store = Store.open(tmp_path)
+    assert store.log_turn(store.conversation_ref("web", "x"), "web", "boxing e17", second,
+                          at=NOW) is not None
+    store.close()
+    data = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
+    assert b"boxing" in data and b"zebracorn" not in data
