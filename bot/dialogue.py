@@ -31,6 +31,7 @@ RECENT = 3  # messages kept in memory to screen a disclosure split over several
 GENTLE_TURNS = 3  # turns after a safety reply that stay gentle
 GENTLE_BREAK = 15.0  # ...unless a request scores this far above the threshold
 FOCUS_TURNS = 4  # turns a list of services stays the thing "it" refers to
+LONG_MESSAGE = 12  # words: a message this long with no clear topic is read clause by clause
 DETAIL_SLACK = 5.0  # a message with an age, place or day may score this much under threshold
 MAX_CLAUSES = 4  # clauses of a disclosure ranked on their own to find a request in it
 TALK_NOW_LOCAL = 1  # partnership services open now shown under "Talk to someone now"
@@ -322,6 +323,13 @@ class Engine:
             if guessed is not None:
                 reply = self._intent_reply(guessed, state, now)
                 return replace(reply, score=top.score if top else 0.0, alternatives=alts)
+        if not confident and len(folded.split()) >= LONG_MESSAGE and self.index is not None:
+            # A long, genuine message: one of its clauses often says what is needed.
+            best = self._best_clause(text)
+            if best is not None:
+                reply = self._intent_reply(_for_subject(best.intent_id, state.subject),
+                                           state, now)
+                return replace(reply, score=best.score, alternatives=alts)
         if top is None or not confident:
             return self._fallback(state, alts)
         second = usable[1] if len(usable) > 1 else None
@@ -363,6 +371,26 @@ class Engine:
         if best is None or best.score < self.cat.settings.match_threshold + 5:
             return None
         return replace(self._intent_reply(best.intent_id, state, now), score=best.score)
+
+    def _best_clause(self, text: str) -> Candidate | None:
+        """The clearest signposting intent among a long message's clauses, if clear enough."""
+        assert self.cat is not None and self.index is not None
+        best: Candidate | None = None
+        for clause in _clauses(text)[:MAX_CLAUSES]:
+            ranked = [c for c in self.index.rank(self.index.normaliser.normalise(clause))
+                      if c.intent_id not in routes.SAFETY_INTENTS]
+            if not ranked:
+                continue
+            top = ranked[0]
+            intent = self.cat.intents.get(top.intent_id)
+            runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+            if intent is not None and intent.kind == "signpost" and \
+                    top.score - runner_up >= self.cat.settings.ambiguity_margin and \
+                    (best is None or top.score > best.score):
+                best = top
+        if best is None or best.score < self.cat.settings.match_threshold:
+            return None
+        return best
 
     def _typed_choice(self, text: str, state: ChatState) -> Button | None:
         t = text.strip().rstrip(".)")

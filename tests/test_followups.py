@@ -301,3 +301,11 @@ def test_recent_messages_are_never_stored(engine: Engine, tmp_path: Path) -> Non
     store.close()
     data = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
     assert b"boxing" in data and b"zebracorn" not in data
+
+
+def test_a_long_genuine_message_is_read_clause_by_clause(engine: Engine) -> None:
+    """A long message about stress at home gets help with feelings, not 'not sure I got that'."""
+    r = engine.respond("honestly things at home have been really stressful lately, my mum and "
+                       "stepdad argue all the time and i cant concentrate on anything at "
+                       "school and i dont really know who to talk to about it", now=NOW)
+    assert r.kind == "answer" and r.intent == "mental_health" and r.services
