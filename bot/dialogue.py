@@ -78,6 +78,7 @@ class ChatState:
     after_safety: str | None = None  # the last safety intent, for a few gentle turns
     gentle: int = 0  # gentle turns left
     insults: int = 0
+    last_card: str | None = None  # the service whose whole card the last reply showed
     near_me: bool = False  # the last request said "near me" without an area
 
     @property
@@ -160,7 +161,7 @@ class Engine:
         """Answer free text. Never raises; never returns an empty reply."""
         state = state or ChatState()
         try:
-            return self._respond(text, state, now or london_now())
+            return _no_card_twice(state, self._respond(text, state, now or london_now()))
         except Exception as exc:
             _log_failure("a message", exc)
             return self._crash(text, state)
@@ -170,7 +171,7 @@ class Engine:
         """Answer a button press (action strings from Button.action)."""
         state = state or ChatState()
         try:
-            return self._act(action, state, now or london_now())
+            return _no_card_twice(state, self._act(action, state, now or london_now()))
         except Exception as exc:
             _log_failure("a button", exc)
             return crash_reply("", state)
@@ -180,7 +181,7 @@ class Engine:
         """Answer /start, /help, /services, /privacy, /human (others are channel jobs)."""
         state = state or ChatState()
         try:
-            return self._command(name, state, now or london_now())
+            return _no_card_twice(state, self._command(name, state, now or london_now()))
         except Exception as exc:
             _log_failure("a command", exc)
             return crash_reply("", state)
@@ -1043,6 +1044,24 @@ def _clauses(text: str) -> list[str]:
     """The message split into clauses at punctuation and joining words."""
     parts = [p.strip() for p in _CLAUSE_RE.split(text[:4096]) if p and p.strip()]
     return [p for p in parts if len(p.split()) >= 2]
+
+
+def _no_card_twice(before: ChatState, reply: Reply) -> Reply:
+    """A whole card just shown is not shown again in the next reply; remember this one's."""
+    parts = []
+    for part in reply.all_parts():
+        keep = tuple(p for p in part.services
+                     if not (p.full and p.service.id == before.last_card))
+        if len(keep) < len(part.services):
+            note = "That's the card just above."
+            part = replace(part, services=keep, text=note if not keep else part.text)
+        parts.append(part)
+    full = next((p.service.id for part in parts for p in part.services if p.full), None)
+    out: Reply | None = None
+    for part in reversed(parts):
+        out = replace(part, then=out)
+    assert out is not None
+    return replace(out, state=replace(out.state, last_card=full))
 
 
 def _log_failure(what: str, exc: BaseException) -> None:

@@ -309,3 +309,15 @@ def test_a_long_genuine_message_is_read_clause_by_clause(engine: Engine) -> None
                        "stepdad argue all the time and i cant concentrate on anything at "
                        "school and i dont really know who to talk to about it", now=NOW)
     assert r.kind == "answer" and r.intent == "mental_health" and r.services
+
+
+def test_a_whole_card_is_not_repeated_in_the_next_reply(engine: Engine) -> None:
+    """Asking for the same card twice in a row points back to it instead of repeating it."""
+    r = engine.respond("boxing", now=NOW)
+    card = engine.act("svc:knockout-boxing-club", r.state, now=NOW)
+    again = engine.act("svc:knockout-boxing-club", card.state, now=NOW)
+    assert card.services and card.services[0].full
+    assert not again.services and again.text == "That's the card just above."
+    later = engine.act("svc:knockout-boxing-club", engine.respond("hi", again.state,
+                                                                  now=NOW).state, now=NOW)
+    assert later.services and later.services[0].full
