@@ -60,6 +60,7 @@ MODEL_MAX_STEPS = 200_000  # examples visited at most while training: bounds bui
 MODEL_SEED = 20240611  # shuffling order of the perceptron: fixed, so builds are repeatable
 MAX_RANKED = 64  # intents scored in full and returned (plus pinned ones); see Index.rank
 RIDGE_MAX_ROWS = 4_000  # up to this many examples the model is ridge regression
+RIDGE_DENSE_AFTER = 30  # features in more examples than this go through a dense block
 RIDGE_LAMBDA = 1.0  # regularisation; 0.3-2 all measured the same on the conversation set
 RIDGE_TARGET = 3.0  # one-hot target height, so raw scores sit where the perceptron's did
 RANK_CACHE_CANDIDATES = 20_000  # rankings remembered (repeat messages, clause re-ranks)
@@ -175,7 +176,8 @@ def train_ridge(rows: list[tuple[str, ...]], labels: np.ndarray, n_intents: int,
     Unlike the perceptron, whose weights depend on the order it visits examples in, the
     ridge solution is the one minimum of a smooth loss: adding one example moves every
     other answer only as far as that example's words reach. Solved in its dual form,
-    (X X^T + lam I)^-1 Y, which is cheap while there are a few thousand examples.
+    (X X^T + lam I)^-1 Y, which is cheap while there are a few thousand examples; X stays
+    sparse (memory grows with examples squared, not examples x features).
     """
     if n_intents < 2 or not rows:
         return None
@@ -184,16 +186,48 @@ def train_ridge(rows: list[tuple[str, ...]], labels: np.ndarray, n_intents: int,
     for fs in feats:
         for f in fs:
             vocab.setdefault(f, len(vocab))
-    x = np.zeros((len(rows), len(vocab)), dtype=np.float32)
+    # X is sparse (a dozen features per example): it is kept as its non-zero entries, so the
+    # dense examples x features matrix never exists.
+    rows_nz: list[int] = []
+    cols_nz: list[int] = []
+    vals_nz: list[float] = []
     for i, fs in enumerate(feats):
-        if fs:
-            x[i, [vocab[f] for f in fs]] = 1.0 / math.sqrt(len(fs))
+        v = 1.0 / math.sqrt(len(fs)) if fs else 0.0
+        for f in dict.fromkeys(fs):
+            rows_nz.append(i)
+            cols_nz.append(vocab[f])
+            vals_nz.append(v)
+    r_nz = np.array(rows_nz, dtype=np.int64)
+    c_nz = np.array(cols_nz, dtype=np.int64)
+    v_nz = np.array(vals_nz, dtype=np.float32)
+    # X Xᵀ: common features (in many examples) as a small dense block through BLAS, the rest
+    # from their postings (each adds the products of its few rows' values).
+    n = len(rows)
+    counts = np.bincount(c_nz, minlength=len(vocab))
+    common = np.flatnonzero(counts > RIDGE_DENSE_AFTER)
+    dense_col = np.full(len(vocab), -1, dtype=np.int64)
+    dense_col[common] = np.arange(len(common))
+    in_dense = dense_col[c_nz] >= 0
+    block = np.zeros((n, len(common)), dtype=np.float64)
+    block[r_nz[in_dense], dense_col[c_nz[in_dense]]] = v_nz[in_dense]
+    gram = block @ block.T
+    rare_r, rare_c, rare_v = r_nz[~in_dense], c_nz[~in_dense], v_nz[~in_dense]
+    order = np.argsort(rare_c, kind="stable")
+    rare_r, rare_v = rare_r[order], rare_v[order].astype(np.float64)
+    bounds = np.flatnonzero(np.diff(rare_c[order])) + 1
+    cells = [(rr[:, None] * n + rr[None, :]).ravel() for rr in np.split(rare_r, bounds)]
+    products = [np.outer(vv, vv).ravel() for vv in np.split(rare_v, bounds)]
+    if cells:
+        gram += np.bincount(np.concatenate(cells), weights=np.concatenate(products),
+                            minlength=n * n).reshape(n, n)
+    gram[np.diag_indices_from(gram)] += lam
     y = np.zeros((len(rows), n_intents), dtype=np.float64)
     y[np.arange(len(rows)), labels] = target
-    gram = (x @ x.T).astype(np.float64)
-    gram[np.diag_indices_from(gram)] += lam
-    alpha = np.linalg.solve(gram, y).astype(np.float32)
-    weights: np.ndarray = x.T @ alpha
+    alpha = np.linalg.solve(gram, y)
+    del gram
+    weights = np.zeros((len(vocab), n_intents), dtype=np.float64)
+    np.add.at(weights, c_nz, v_nz.astype(np.float64)[:, None] * alpha[r_nz])
+    weights = weights.astype(np.float32)
     return Model(vocab, weights, max(1, len(vocab)))
 
 
