@@ -58,3 +58,23 @@ def test_add_example_edits_only_that_intent(tmp_path: Path) -> None:
     changed = [n for n in before if before[n] != after[n]]
     assert changed == ["sport.yaml"]
     assert '  - "any table tennis on a saturday"' in after["sport.yaml"].splitlines()
+
+
+def test_ridge_model_does_not_depend_on_example_order() -> None:
+    """The same examples in another order give the same model scores (no visiting order)."""
+    import numpy as np
+
+    from bot.matcher import train_ridge
+
+    rows = [("any", "boxing"), ("boxing", "gym"), ("music", "studio"), ("record", "music"),
+            ("i", "want", "a", "mentor"), ("mentor", "please")]
+    labels = np.array([0, 0, 1, 1, 2, 2])
+    a = train_ridge(rows, labels, 3)
+    perm = [5, 3, 1, 0, 4, 2]
+    b = train_ridge([rows[i] for i in perm], labels[perm], 3)
+    assert a is not None and b is not None
+    for q in (("boxing",), ("record", "a", "track"), ("mentor",)):
+        sa, sb = a.scores(q), b.scores(q)
+        assert sa is not None and sb is not None
+        assert np.allclose(sa, sb, atol=1e-5)
+    assert int(np.argmax(a.scores(("boxing", "gym")))) == 0  # type: ignore[arg-type]
