@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot import routes
 from bot.schema import (
     INTENT_FILE,
+    PLACES_FILE,
     SERVICES_FILE,
     SETTINGS_FILE,
     check_record,
@@ -119,6 +120,7 @@ class Service:
     alert: str = ""
     open_24_7: bool = False
     talk_now: bool = False
+    keywords: tuple[str, ...] = ()  # activity words, folded (see places.py for matching)
 
     def is_past(self, today: dt.date) -> bool:
         """A dated event whose last day has gone."""
@@ -202,6 +204,7 @@ class Catalogue:
     services: dict[str, Service]
     intents: dict[str, Intent]
     lexicon: dict[str, str]  # variant -> canonical, folded
+    places: dict[str, str] = field(default_factory=dict)  # folded place name -> district
     version: str = "0"
     root: str = ""
     warnings: tuple[Problem, ...] = ()
@@ -275,6 +278,8 @@ def load(root: Path, today: dt.date | None = None) -> tuple[Catalogue | None, li
     settings_doc = read(root / "settings.yaml", "settings.yaml")
     services_doc = read(root / "services.yaml", "services.yaml")
     lexicon_doc = read(root / "lexicon.yaml", "lexicon.yaml")
+    places_doc = read(root / "places.yaml", "places.yaml") if (root / "places.yaml").exists() \
+        else None
     intent_dir = root / "intents"
     intent_docs: list[YamlDoc] = []
     if not intent_dir.is_dir():
@@ -290,6 +295,7 @@ def load(root: Path, today: dt.date | None = None) -> tuple[Catalogue | None, li
     shadow: set[str] = set()  # ids and categories of services with field errors
     categories, services = _services(services_doc, problems, today, shadow)
     lexicon = _lexicon(lexicon_doc, problems)
+    places = _places(places_doc, problems)
     intents = _intents(intent_docs, problems)
     _cross_check(settings, categories, services, intents, intent_docs, services_doc,
                  settings_doc, problems, today, shadow)
@@ -302,6 +308,7 @@ def load(root: Path, today: dt.date | None = None) -> tuple[Catalogue | None, li
         services=services,
         intents=intents,
         lexicon=lexicon,
+        places=places,
         version=digest.hexdigest()[:8],
         root=str(root),
         warnings=tuple(p for p in problems if p.severity == "warning"),
@@ -398,6 +405,7 @@ def _service(s: dict[str, Any]) -> Service:
         languages=tuple(s.get("languages") or ()), accessibility=s.get("accessibility") or "",
         alert=s.get("alert") or "", open_24_7=bool(s.get("open_24_7")),
         talk_now=bool(s.get("talk_now")),
+        keywords=tuple(dict.fromkeys(fold(k) for k in s.get("keywords") or () if fold(k))),
     )
 
 
@@ -439,6 +447,36 @@ def _service_checks(
                           "ago",
                           "check the details are still right and update last_reviewed",
                           severity="warning")
+
+
+def _places(doc: YamlDoc | None, problems: list[Problem]) -> dict[str, str]:
+    """places.yaml (optional): place names -> postcode districts, each name once."""
+    if doc is None or doc.data is None:
+        return {}
+    errs = check_record(doc, PLACES_FILE, doc.data, ())
+    problems.extend(errs)
+    if not isinstance(doc.data, dict) or not isinstance(doc.data.get("places"), list):
+        return {}
+    bad = {p.where for p in errs}
+    out: dict[str, str] = {}
+    for i, p in enumerate(doc.data["places"]):
+        where = f"places[{i}]"
+        if not isinstance(p, dict) or any(b == where or b.startswith(where + ".")
+                                          for b in bad):
+            continue  # its own error is reported; still check the other names
+        for j, name in enumerate([p["name"], *(p.get("also") or ())]):
+            key = fold(name)
+            path: tuple[str | int, ...] = ("places", i, "name") if j == 0 else \
+                ("places", i, "also", j - 1)
+            if not key:
+                problems.append(doc.problem(path, f'"{name}" has no letters or digits',
+                                            "write the place name"))
+            elif key in out and out[key] != p["district"]:
+                problems.append(doc.problem(path, f'"{name}" is already mapped to {out[key]}',
+                                            "a place name can only mean one district"))
+            else:
+                out[key] = p["district"]
+    return out
 
 
 def _lexicon(doc: YamlDoc | None, problems: list[Problem]) -> dict[str, str]:

@@ -62,12 +62,27 @@ def load_for_command(args: argparse.Namespace) -> Catalogue:
 
 def chat_args(p: argparse.ArgumentParser) -> None:
     add_catalogue_arg(p)
+    p.add_argument("--json", action="store_true",
+                   help='read JSON Lines events on stdin ({"conversation": "a", "text": "hi"}, '
+                        '"button" or "command" instead of "text"); print one JSON reply each')
+    p.add_argument("--now", metavar="TIME",
+                   help='pretend it is this London time, e.g. 2026-12-05T17:30 (with --json)')
 
 
 def chat_run(args: argparse.Namespace) -> int:
-    from bot.channels.console import chat
+    from bot.channels.console import chat, chat_json, parse_now
 
-    return chat(Engine(load_for_command(args)))
+    now = None
+    if args.now is not None:
+        try:
+            now = parse_now(args.now)
+        except ValueError as exc:
+            print(f"signpost chat: --now: {exc}", file=sys.stderr)
+            return 2
+    engine = Engine(load_for_command(args))
+    if args.json:
+        return chat_json(engine, now=now)
+    return chat(engine)
 
 
 # ------------------------------------------------------------------ match
@@ -131,19 +146,43 @@ def match_run(args: argparse.Namespace) -> int:
 
 def evaluate_args(p: argparse.ArgumentParser) -> None:
     add_catalogue_arg(p)
-    p.add_argument("file", type=Path, help="YAML list of {text, intent} (intent may be none)")
+    p.add_argument("file", type=Path, nargs="?",
+                   help="YAML list of {text, intent} (intent may be none)")
+    p.add_argument("--conversations", type=Path, metavar="FILE",
+                   help="replay multi-turn conversations with expectations per turn "
+                        "(see tests/data/conversations.yaml)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
 def evaluate_run(args: argparse.Namespace) -> int:
     from bot.evaluate import evaluate, load_labelled
 
+    if args.conversations is not None:
+        return _evaluate_conversations(args)
+    if args.file is None:
+        print("signpost evaluate: give a labelled YAML file, or --conversations FILE",
+              file=sys.stderr)
+        return 2
     items, problems = load_labelled(args.file)
     if problems:
         for p in problems:
             print(p, file=sys.stderr)
         return 2
     report = evaluate(Engine(load_for_command(args)), items)
+    print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False) if args.json
+          else report.as_text())
+    return 0
+
+
+def _evaluate_conversations(args: argparse.Namespace) -> int:
+    from bot.stories import load_stories, replay
+
+    stories, problems = load_stories(args.conversations)
+    if problems:
+        for p in problems:
+            print(p, file=sys.stderr)
+        return 2
+    report = replay(Engine(load_for_command(args)), stories)
     print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False) if args.json
           else report.as_text())
     return 0

@@ -39,6 +39,7 @@ from bot.yamlfile import parse_yaml
 
 EXTENSION = "signpost_extension"
 VOCABULARY = "signpost-categories"
+KEYWORD_VOCABULARY = "signpost-keywords"  # activity words, one term each
 NAMESPACE = uuid.UUID("6f1c3f3e-8a61-4a1e-9d8c-5c0b7f2d9e41")  # Signpost's uuid5 namespace
 ALL_WEEK = ",".join(DAYS)
 REFERRAL_TEXT = {
@@ -143,7 +144,12 @@ def service_to_oruk(svc: Service, cat: Catalogue) -> dict[str, Any]:
                                      "description": cat.categories[c].description
                                      if c in cat.categories else "",
                                      "vocabulary": VOCABULARY}),
-        } for c in svc.categories],
+        } for c in svc.categories] + [{
+            "id": _uid(sid, "keyword", k), "taxonomy_term_id": _uid("keyword", k),
+            "link_type": "service_keyword", "link_entity": "service",
+            "taxonomy_term": {"id": _uid("keyword", k), "code": k, "name": k,
+                              "vocabulary": KEYWORD_VOCABULARY},
+        } for k in svc.keywords],
         EXTENSION: extension,
     })
 
@@ -309,9 +315,14 @@ def _service_from(raw: dict[str, Any], n: int, titles: dict[str, dict[str, Any]]
         reviewed = today
 
     categories: list[str] = []
+    keywords: list[str] = []
     for a in raw.get("attributes") or []:
         term = a.get("taxonomy_term") if isinstance(a, dict) else None
         if not isinstance(term, dict):
+            continue
+        if term.get("vocabulary") == KEYWORD_VOCABULARY:
+            if term.get("code") and str(term["code"]) not in keywords:
+                keywords.append(str(term["code"]))
             continue
         if term.get("vocabulary") == VOCABULARY and term.get("code"):
             cid = str(term["code"])
@@ -410,6 +421,7 @@ def _service_from(raw: dict[str, Any], n: int, titles: dict[str, dict[str, Any]]
         "organisation": str(org.get("name") or "") or None,
         "description": str(raw.get("description") or "").strip() or None,
         "categories": categories,
+        "keywords": keywords or None,
         "minimum_age": _int(raw.get("minimum_age")),
         "maximum_age": _int(raw.get("maximum_age")),
         "areas": areas,

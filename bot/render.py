@@ -62,9 +62,44 @@ def how_to_join(svc: Service) -> str:
             "both": "get in touch yourself, or ask a worker to refer you"}.get(svc.referral, "")
 
 
-def card_fields(pick: ServicePick) -> list[tuple[str, str]]:
-    """(label, value) pairs for a service card, empty ones left out."""
+def short_where(svc: Service) -> str:
+    """The postcode (or the areas covered): enough to know if it's near."""
+    if svc.locations:
+        loc = svc.locations[0]
+        return loc.postal_code or loc.name
+    if svc.areas:
+        return ", ".join(svc.areas)
+    return "by phone or online" if svc.phones or svc.texts or svc.url else "across the borough"
+
+
+def summary(pick: ServicePick) -> str:
+    """One phone-sized line: when · where · cost (and how to reach a helpline)."""
     svc = pick.service
+    bits = [when(svc) or ("any time, online" if svc.url and not svc.locations
+                          else "ask for times")]
+    if pick.open_now:
+        bits[0] += " (open now)"
+    bits.append(f"Where: {short_where(svc)}" + (
+        f" ({pick.distance_km:.1f} km)" if pick.distance_km else ""))
+    if svc.fees_description:
+        bits.append(f"Cost: {svc.fees_description}")
+    if svc.talk_now or not svc.sample:
+        reach = contact(svc)
+        if reach:
+            bits.append(f"Contact: {reach}")
+    return " · ".join(bits)
+
+
+def card_fields(pick: ServicePick) -> list[tuple[str, str]]:
+    """(label, value) pairs for a service card, empty ones left out.
+
+    Lists show one summary line per service; the whole card comes when asked for
+    ("More about ..."), when `pick.full` is set.
+    """
+    svc = pick.service
+    if not pick.full:
+        fields = [("When", summary(pick)), ("Note", svc.alert)]
+        return [(k, v) for k, v in fields if v]
     status = ""
     if pick.open_now:
         status = "open now"

@@ -181,6 +181,10 @@ SERVICE = Record(
         Field("description", "str", "1-3 plain sentences", True, check=_nonblank),
         Field("categories", "list", "Category ids", True,
               item=Field("category", "str", "Category id")),
+        Field("keywords", "list",
+              "Activity words people use for this service (boxing, fitness); the bot shows "
+              "the service first when a message uses one",
+              item=Field("keyword", "str", "Word or short phrase", check=_nonblank)),
         Field("minimum_age", "int", "Youngest age", check=_age),
         Field("maximum_age", "int", "Oldest age", check=_age),
         Field("areas", "list", "Postcode districts served (none = whole borough)",
@@ -225,6 +229,25 @@ SETTINGS_FILE = Record(
               True, check=_score),
         Field("menu", "list", "Category ids in menu order", True,
               item=Field("category", "str", "Category id")),
+    ),
+)
+
+PLACE = Record(
+    "place",
+    (
+        Field("name", "str", "Place name as people type it, e.g. walthamstow", True,
+              check=_nonblank),
+        Field("district", "str", "Postcode district it maps to", True, check=_district,
+              fix="use the district only, in capitals, e.g. E17"),
+        Field("also", "list", "Other ways people write it, e.g. the stow",
+              item=Field("name", "str", "Other name", check=_nonblank)),
+    ),
+)
+
+PLACES_FILE = Record(
+    "places.yaml",
+    (
+        Field("places", "list", "Place names in and around the borough", True, item=PLACE),
     ),
 )
 

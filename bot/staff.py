@@ -38,6 +38,7 @@ from bot.schema import (
     INTENT_FILE,
     LEXICON_SCHEMA,
     PHONE_RE,
+    PLACES_FILE,
     SERVICES_FILE,
     SETTINGS_FILE,
     URL_RE,
@@ -72,6 +73,7 @@ def schemas() -> dict[str, dict[str, Any]]:
         "intent.schema.json": editor_schema(INTENT_FILE, "Signpost intent (intents/*.yaml)"),
         "settings.schema.json": editor_schema(SETTINGS_FILE, "Signpost settings.yaml"),
         "lexicon.schema.json": dict(LEXICON_SCHEMA),
+        "places.schema.json": editor_schema(PLACES_FILE, "Signpost places.yaml"),
     }
 
 
@@ -114,7 +116,8 @@ def catalogue_files(root: Path) -> list[tuple[Path, str]]:
     """Every catalogue file with the schema file that describes it."""
     files = [(root / "settings.yaml", "settings.schema.json"),
              (root / "services.yaml", "services.schema.json"),
-             (root / "lexicon.yaml", "lexicon.schema.json")]
+             (root / "lexicon.yaml", "lexicon.schema.json"),
+             (root / "places.yaml", "places.schema.json")]
     files += [(p, "intent.schema.json") for p in sorted((root / "intents").glob("*.yaml"))]
     return [(p, s) for p, s in files if p.is_file()]
 

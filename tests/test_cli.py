@@ -51,18 +51,19 @@ def test_evaluate_reports_metrics(tmp_path: Path, capsys: pytest.CaptureFixture[
     """evaluate prints accuracy, per-intent scores, safety figures and misclassifications."""
     f = tmp_path / "set.yaml"
     f.write_text("- {text: any boxing, intent: sport}\n"
-                 "- {text: whats the weather tomorrow, intent: none}\n"
+                 "- {text: whats the weather tomorrow, intent: smalltalk}\n"
                  "- {text: i want to kill myself, intent: self_harm}\n"
-                 "- {text: any boxing gyms, intent: arts}\n")
+                 "- {text: any boxing gyms, intent: arts}\n"
+                 "- {text: knife and fork or hands for wings, intent: none}\n")
     code = main(["evaluate", str(f), "--catalogue", str(REPO)])
     out = capsys.readouterr().out
     assert code == 0
-    assert "accuracy:                    0.750" in out
+    assert "accuracy:                    0.800" in out
     assert "safety recall:               1.000" in out
     assert "[arts -> sport" in out
     code = main(["evaluate", str(f), "--json", "--catalogue", str(REPO)])
     data = json.loads(capsys.readouterr().out)
-    assert data["accuracy"] == 0.75 and data["out_of_scope_rejection"] == 1.0
+    assert data["accuracy"] == 0.8 and data["out_of_scope_rejection"] == 1.0
     assert data["confusions"] == [{"expected": "arts", "predicted": "sport", "count": 1}]
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.live import LiveCatalogue
 from bot.yamlfile import Problem
 
-FOOTBALL = "any football near me"
+FOOTBALL = "i want to play football"
 
 
 class Rejections:

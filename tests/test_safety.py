@@ -13,7 +13,7 @@ import yaml
 from bot import routes
 from bot.catalogue import Catalogue, Rules, load
 from bot.cli import main
-from bot.dialogue import Engine
+from bot.dialogue import Engine, third_person_line
 from bot.routes import SAFETY_INTENTS
 from bot.safety import Screen, floor_screen
 from tests.conftest import DATA, WEDNESDAY_EVENING
@@ -101,7 +101,11 @@ def test_the_young_person_sees_the_catalogue_reply_with_routes(intent: str,
     """A plain disclosure shows that intent's reply, routes, talk-now, person and hide."""
     r = engine.respond(PLAIN[intent], now=NOW)
     assert r.kind == "safety" and r.safety == intent
-    assert r.text == engine.cat.intents[intent].reply  # type: ignore[union-attr]
+    expected = engine.cat.intents[intent].reply  # type: ignore[union-attr]
+    if intent == "emergency":  # "my brother ...": the worried-friend line after the 999 line
+        first, _, rest = expected.partition("\n")
+        expected = f"{first}\n{third_person_line('sibling')}\n{rest}"
+    assert r.text == expected
     assert routes.missing_routes(intent, r.text) == []
     assert {"talknow", "human", "hide"} <= {b.action for b in r.buttons}
 
@@ -125,8 +129,10 @@ def test_replies_follow_child_protection_guidance(source: str, shipped: Catalogu
 
 def test_safety_first_inside_a_did_you_mean_flow(engine: Engine) -> None:
     """A disclosure typed while a did-you-mean question is pending gets the safety reply."""
-    question = engine.respond("sport or art", now=NOW)
-    assert question.kind == "clarify" and question.state.choices
+    asks = [engine.respond(t, now=NOW) for t in ("music or sport", "music or football",
+                                                  "sport or drama", "music or college")]
+    question = next(r for r in asks if r.kind == "clarify")
+    assert question.state.choices
     r = engine.respond("someone is following me home every day", question.state, now=NOW)
     assert r.kind == "safety" and r.safety == "threatened"
     assert [b.action for b in r.state.choices] == [b.action for b in r.buttons]

@@ -115,7 +115,7 @@ def test_every_shipped_file_points_at_its_schema() -> None:
 
 def test_schema_command_writes_files_and_names_missing_lines(
         make_catalogue: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:
-    """`signpost schema` writes four files and says which catalogue files lack the line."""
+    """`signpost schema` writes five files and says which catalogue files lack the line."""
     root = make_catalogue()
     sport = root / "intents" / "sport.yaml"
     sport.write_text("# yaml-language-server: $schema=../schemas/intent.schema.json\n"
@@ -124,8 +124,8 @@ def test_schema_command_writes_files_and_names_missing_lines(
     out = capsys.readouterr().out
     assert code == 0
     assert sorted(p.name for p in (root / "schemas").iterdir()) == [
-        "intent.schema.json", "lexicon.schema.json", "services.schema.json",
-        "settings.schema.json"]
+        "intent.schema.json", "lexicon.schema.json", "places.schema.json",
+        "services.schema.json", "settings.schema.json"]
     assert f"wrote {root / 'schemas' / 'services.schema.json'}" in out
     assert ("services.yaml:1: no editor schema line (add this as the first line: "
             "# yaml-language-server: $schema=schemas/services.schema.json)") in out

@@ -1,0 +1,1 @@
+"""Signpost tests (a package, so no installed "tests" module can shadow them)."""
