@@ -179,7 +179,8 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\b(?:feel like|felt like|thinking about|think about)\s+(?:killing|stabbing|shooting|"
         r"hurting|murdering|battering)\s+(?:him|her|them|my \w+|someone|somebody|that \w+|"
         r"the \w+)\b",
-        r"\b(?:i am|i will|ill|i|we|we will|we are|going to|want to|about to|trying to|"
+        r"\b(?:i am|i will|ill|i|we|we will|we are|going to|want to|wants to|about to|trying to|"
+        r"says he will|said he will|says they will|is going to|are going to|"
         r"need to|got to|have to|gotta|ready to|planning to|plan to|gonna|finna|i swear i will|"
         r"i swear ill)\s+(?:\w+\s+){0,2}(?:kill|stab|knife|shoot|murder|wet|batter|jook|"
         r"hurt|beat up|smash up|end|do|cut|bang|merk|slice|splash|poke)\s+(?!\w+ off\b)"
@@ -195,7 +196,7 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"my turn to hurt|eye for an eye)\b",
         r"\b(?:want|wanna|going|gonna|about|ready|tempted|urge)\s+to\s+(?:\w+\s+)?(?:hurt|kill|"
         r"stab|shoot|attack)\s+(?:someone|somebody|people|him|her|them|a \w+)\b",
-        r"\b(?:he|they|she)\s+(?:will not|wont|is not going to|aint going to)\s+(?:see|make it "
+        r"\b(?:will not|wont|is not going to|aint going to)\s+(?:see|make it "
         r"to|last till|live to see)\s+(?:christmas|tomorrow|next week|his birthday|the "
         r"weekend|summer)\b",
         r"\b(?:going to|gonna|will) regret it\b.{0,30}\b(?:knife|blade|weapon|alone|lives|"
