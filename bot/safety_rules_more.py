@@ -266,10 +266,12 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"i can\s+)?(?:sleep|stay|go|live|crash)\b",
         r"\b(?:do not|dont) know where (?:to|i will|ill|i am going to) (?:sleep|stay|go|live)\b",
         r"\b(?:sleeping|slept|sleep|stay|staying|stayed|spend the night|spent the night)\s+"
-        r"(?:on the streets?|rough|outside|out|in (?:a|the) (?:park|stairwell|bus station|"
+        r"(?:on the streets?|rough|in (?:a|the) (?:park|stairwell|bus station|"
         r"station|car|mcdonalds|stairs|garage)|on (?:a|the) (?:bus|night bus|bench|"
         r"stairs|street))\b(?!\s+(?:tonight for|at (?:my|a) (?:mates|friends)))",
         r"\b(?:sofa ?surf\w*|homeless|rough sleep\w*|on the streets)\b",
+        r"\b(?:sleeping|slept|sleep|sleeps) (?:out|outside)\b(?!\s+(?:at|in) (?:a|my|the|his|her) "
+        r"(?:mates|friends|tent|garden|cousins|nans))",
         r"\b(?:left|leaving|leave|walked out of|walk out of|walking out of|run from)\s+home\b"
         r"(?!\s+(?:at|by|early|for school|for work|late))",
         r"\b(?:cannot|can not|cant|not allowed to|not going|never going|will never go|wont go|"
