@@ -42,7 +42,7 @@ SENSITIVE = frozenset(
     dealing deal trap county lines debt owe owes traffick trafficked exploit exploited
     sextortion blackmail blackmailing leak leaked bully bullied bullying scared unsafe
     danger hate myself end cuckooing cuckooed cunch touches sell selling sold
-    owe owed""".split()
+    owe owed coke bleed""".split()
 )
 
 # Words that are not in the English list but must never be split or "decoded": London
@@ -60,10 +60,13 @@ _SUFFIXES = frozenset("ing ed er ers ly es s d ment ness tion ity ive al ous ful
 _FORMAT_RANGES = ((0xFE00, 0xFE0F), (0xE0000, 0xE007F), (0xE0100, 0xE01EF))
 _LEET: dict[str, tuple[str, ...]] = {
     "0": ("o",), "1": ("i", "l"), "3": ("e",), "4": ("a",), "5": ("s",), "7": ("t",),
-    "8": ("b",), "9": ("g",), "@": ("a",), "$": ("s",), "!": ("i",), "|": ("i", "l"),
+    "8": ("b",), "9": ("g",), "@": ("a", "o"), "$": ("s",), "!": ("i",), "|": ("i", "l"),
     "+": ("t",), "€": ("e",), "£": ("e",), "ü": ("u",),
 }
 _MASK = "*#%?_"
+# what "1", "t0", "m3", "4" stand for inside a message that is clearly leetspeak
+_SHORT_WORDS = frozenset("i a me to of in is it so no go at my he we be on or up do am an "
+                         "as by us".split())
 # Postcode districts (E17, SE3, HA10), times (1am, 7pm), ordinals (2nd), prices and
 # sizes are never leetspeak.
 _AREAS = (r"(?:e|ec|n|nw|se|sw|w|wc|br|cr|da|en|ha|ig|kt|rm|sm|tw|ub|wd|cm|ss|al|sl|hp|lu|"
@@ -213,6 +216,7 @@ class Deobfuscator:
         base, _by_len = _base()
         self.known = base | frozenset(extra_words) | PROPER_WORDS
         self._masked = 0
+        self._decoded = 0
 
     def is_known(self, word: str) -> bool:
         return word in self.known
@@ -225,7 +229,10 @@ class Deobfuscator:
             text = _SPACED_RUN_RE.sub(self._join_spaced, text)
         if any(ch in text for ch in "0123456789@$!|+*#%?_€£"):
             self._masked = 0
+            self._decoded = 0
             text = _TOKEN_RE.sub(self._decode_token, text)
+            if self._decoded >= 2:  # clearly leetspeak: short words too ("1 w4nt t0 d13")
+                text = _TOKEN_RE.sub(self._decode_short, text)
         return text
 
     def _join_spaced(self, m: re.Match[str]) -> str:
@@ -242,7 +249,7 @@ class Deobfuscator:
         core = raw.strip(_EDGE_PUNCT)
         low = core.lower()
         letters = sum(ch.isalpha() for ch in low)
-        if letters < 2 or len(low) < 3 or low.isalpha() or low in self.known:
+        if letters < 1 or len(low) < 3 or low.isalpha() or low in self.known:
             return raw
         if "://" in low or ("@" in low[1:-1] and "." in low):  # links and email addresses
             return raw
@@ -254,5 +261,16 @@ class Deobfuscator:
             return raw.replace(core, word) if word else raw
         for cand in _candidates(low):
             if cand.isalpha() and cand in self.known:
+                self._decoded += 1
                 return raw.replace(core, cand)
+        return raw
+
+    def _decode_short(self, m: re.Match[str]) -> str:
+        raw = m[0]
+        low = raw.lower()
+        if len(low) > 2 or low.isalpha() or _NOT_LEET_RE.fullmatch(low):
+            return raw
+        for cand in _candidates(low):
+            if cand in _SHORT_WORDS:
+                return cand
         return raw

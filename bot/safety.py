@@ -260,8 +260,9 @@ class Screen:
         order = {s: n for n, s in enumerate(SAFETY_INTENTS)}
 
         def strength(i: str) -> tuple[int, float, float, int]:
-            # Danger now (any emergency rule) comes first, unless a weapon_carrying rule
-            # agrees more ("i got a knife for protection"). Then any specific kind of harm
+            # Danger now (any emergency rule) comes first, unless carrying or wanting to hurt
+            # someone has as many rules ("i got a knife for protection", "revenge ... hes got
+            # a knife"): both replies give 999 too. Then any specific kind of harm
             # that a rule names ahead of the general "threatened" (a bare "threat" word must
             # not hide sexual harm), more agreeing rules first; then fuzzy and learned
             # similarity; then the order of SAFETY_INTENTS.
@@ -269,11 +270,12 @@ class Screen:
             tier = 0
             if rules_hit:
                 tier = 1 if i == "threatened" else 2
-                if i == "emergency" and rules_hit >= carry_rules:
+                if i == "emergency" and rules_hit > carry_rules:
                     tier = 3
             return (tier, float(rules_hit), fuzzy.get(i, 0.0), -order[i])
 
-        carry_rules = len(hits.get("weapon_carrying", ())) - soft.get("weapon_carrying", 0)
+        carry_rules = max(len(hits.get(i, ())) - soft.get(i, 0)
+                          for i in ("weapon_carrying", "hurting_others"))
         best_intent = max(hits, key=strength)
         reasons = tuple(r for i in sorted(hits, key=order.__getitem__) for r in
                         (f"{i}: {x}" for x in hits[i]))

@@ -112,7 +112,8 @@ FLOOR_RULES: dict[str, tuple[str, ...]] = {
         r"\b(?:balaclavas?|balis|ballys|masked up|masks on)\b.{0,40}\b(?:just|now|right now|"
         r"outside|ran|running|chasing|pulled up|came|waiting|with)\b",
         # someone unwell or unconscious
-        r"\b(?:not breathing|stopped breathing|cannot breathe properly|will not wake up|"
+        r"(?<!thinking about )(?<!thinking of )\b(?:not breathing|stopped breathing|"
+        r"cannot breathe properly|will not wake up|"
         r"not waking up|will not respond|not responding|unconscious|unresponsive|"
         r"overdosed|overdosing|having an overdose|od d|oded|having a fit|having a seizure|"
         r"convulsing|turning blue|going blue|lips are blue)\b",
@@ -396,11 +397,12 @@ FLOOR_EXCLUDE_PATTERNS: tuple[str, ...] = (
     r"\b(?:girlfriend|boyfriend|gf|bf|relationship|partner)\b.{0,30}\b(?:end it|end things)\b",
     r"\brun away to (?:paris|disneyland|vegas|the beach|an island|hawaii|spain|dubai)\b",
     r"\b(?:knife|gun) kills?\b|\brhymes? with\b",
-    r"\b(?:essay|presentation|coursework|sources|book|books|film|short film|documentary|"
-    r"project|assignment|homework|article|podcast|lesson|talk|assembly|research)\b.{0,20}"
+    r"\b(?:essay|presentation|coursework|sources|book|books|film|short film|documentary|play|"
+    r"drama piece|project|assignment|homework|article|podcast|lesson|talk|assembly|research)\b"
+    r".{0,20}"
     r"\b(?:on|about|for|into)\s+(?:\w+\s+){0,6}?(?:domestic abuse|domestic violence|"
-    r"county lines|exploitation|knife crime|knives|gangs|grooming|abuse|violence|stabbings?|"
-    r"shootings?|self harm|suicide|running away|homelessness)\b",
+    r"county lines|exploitation|exploited|knife crime|knives|gangs|grooming|abuse|violence|"
+    r"stabbings?|shootings?|self harm|suicide|running away|homelessness)\b",
     r"\b(?:on|in) the news\b.{0,60}\b(?:shot|stabbed|killed|murdered)\b",
     r"\b(?:got|been|was) (?:stabbed|shot) (?:\w+ ){0,2}years ago\b",
     r"\bwith (?:a|her|his) (?:pillow|cushion|snowball|water balloon|nerf \w+)\b",
@@ -420,6 +422,22 @@ FLOOR_EXCLUDE_PATTERNS: tuple[str, ...] = (
     r"\bhigh ?fives?\b|\bshot down by\b|\bshoot (?:my|his|her|your|their) shot\b|"
     r"\bshot (?:my|his|her|your|their) shot\b",
     r"\basked (?:me|her|him) to (?:the )?(?:prom|dance|formal|party|cinema|movies)\b",
+    r"\bstabbed (?:me|him|her|us) in the back\b(?!\s+(?:with|bleeding|properly|and (?:i am|im|"
+    r"he is|hes) bleeding))",
+    r"\b(?:stabbed|killed|shot|murdered)\s+(?:me|him|her|us)\s+in\s+(?:among us|minecraft|roblox|"
+    r"gta|fortnite|warzone|cod|the game)\b",
+    r"\bkill (?:this|that|the) (?:interview|exam|test|audition|set|show|performance|"
+    r"presentation|match)\b",
+    r"\bamong us\b|\bin (?:minecraft|roblox|gta|fortnite|warzone|cod|among us)\b",
+    r"\b(?:will|gonna|going to) (?:literally )?(?:kill|strangle|murder|end) me if\b",
+    r"\b(?:bleeding|bled) a (?:bit|little)\b|\ba (?:bit|little bit) of blood\b",
+    r"\bmurder (?:them|him|us|you) (?:in|at|on) (?:the )?(?:derby|match|game|final|league|fifa|"
+    r"semis?|cup)\b",
+    r"\brunning away from (?:a|the) (?:creeper|zombie|dog|fox|bee|wasp|spider|ghost|goose)\b",
+    r"\bwithout (?:cutting|hurting|burning|stabbing) (?:myself|yourself|my finger)\b",
+    r"\bcounty lines (?:for the weekend|for a holiday|on holiday|camping)\b",
+    r"\b(?:mum|dad|nan|parents?|sister|brother|uncle|aunt|auntie)\w* (?:is |s )?coming to "
+    r"(?:get|pick up|collect|fetch) me\b",
     r"\bfollow\w* (?:me|us) (?:back|on (?:insta|instagram|tiktok|snap|twitter|x))\b",
     r"\bwatch\w* (?:me|us) (?:play|perform|dance|sing|box|rap|at the|in the show)\b",
     # hyperbole: "im gonna die of boredom", "my mum is going to kill me"

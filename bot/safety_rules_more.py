@@ -23,7 +23,7 @@ MORE_LEXICON: dict[str, str] = {
     "dip from yard": "run away from home", "dipping from yard": "running away from home",
     "yard": "home", "cuz": "cousin", "bredrin": "friend", "bruv": "brother",
     "noodes": "nudes", "nudez": "nudes", "n00dz": "nudes", "dem": "them",
-    "linking": "seeing", "link him": "meet him", "sayin": "saying",
+    "linking": "seeing", "bouncing": "leaving", "link him": "meet him", "sayin": "saying",
 }
 
 # Emoji that carry meaning for the screen, read as marker words in their own view.
@@ -81,11 +81,27 @@ _YOUNG = r"(?:1[0-5]|only 1[0-5]|in year [5-9]|in year 1[01])"
 
 MORE_RULES: dict[str, tuple[str, ...]] = {
     "abuse_at_home": (
+        r"\b(?:locks?|locked|hides?|hid)\s+(?:the\s+|all the\s+)?food\b|\bonly (?:get to )?eat at "
+        r"school\b",
+        r"\b(?:lick\w*|box\w*|bang\w*|slap\w*|smack\w*|hit\w*|whack\w*)\s+(?:me|her|him|us)\s+"
+        r"(?:round|around|in|on|across)\s+the\s+(?:head|face|ear)\b",
+        rf"\b{_CARER}\b.{{0,40}}\bchuck\w*\s+(?:stuff|things|\w+)\s+at\s+(?:me|us|her|mum)\b",
+        r"\b(?:hoodie|long sleeves|make ?up|jumper|scarf)\b.{0,40}\b(?:no one sees|nobody sees|"
+        r"hide|cover)\b.{0,20}\b(?:marks|bruises)\b",
+        r"\bscared when (?:i hear )?(?:his|her|dad|mum|step dad)\b.{0,25}\b(?:key|car|door|comes "
+        r"home|gets home|voice)\b",
+        r"\b(?:hide|hiding|hid)\s+(?:my (?:little |baby )?\w+|me|us)\s+in the (?:wardrobe|cupboard|"
+        r"bathroom|bedroom|garden)\b",
+        r"\b(?:drag\w*|pull\w*)\s+(?:me|you|her|him|us)\s+(?:by|across|round)\s+(?:the|my|her|his)\s+"
+        r"(?:hair|floor|room)\b",
+        r"\b(?:broke|smashed|took)\s+(?:her|my|mum)\s+phone so (?:she|i|we) (?:cannot|can not|"
+        r"cant)\b",
         rf"\b{_CARER}\b.{{0,40}}\b{_HIT}\s+(?:\w+\s+)?{_VICTIM}\b",
         rf"\b(?:got|been|get|getting|was|were|am)\s+(?:\w+\s+)?(?:hit|beaten|battered|"
         rf"punched|kicked|slapped|choked|strangled|burnt|burned|hurt|whipped|belted|smacked)"
         rf"\b.{{0,25}}\bby (?:my|our) {_CARER}\b",
-        rf"\b{_HIT}\s+(?:my|our)\s+(?:mum|nan|mother|sister|little \w+)\b",
+        rf"\b(?:he|she|dad|mum|step dad|step mum|{_CARER})\s+(?:\w+\s+)?{_HIT}\s+(?:my|our)\s+"
+        r"(?:mum|nan|mother|sister|little \w+)\b",
         r"\b(?:scared|afraid|frightened|terrified|too scared|not safe|unsafe|dread\w*)\s+"
         r"(?:\w+\s+){0,2}(?:go|going|be|being|get|getting)\s+(?:back\s+)?home\b",
         r"\b(?:not safe|unsafe|do not feel safe|never feel safe|scared)\s+(?:at|in (?:my|our))"
@@ -118,6 +134,13 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\b(?:mum|dad|step dad|step mum|boyfriend)\b.{0,20}\bemj(?:punch|hurt)\b",
     ),
     "sexual_harm": (
+        r"\b(?:post|share|send|leak|expose)\w*\s+(?:them|it|dem|those|my \w+)\b.{0,50}"
+        r"\b(?:unless|if i do not|if i dont|or else)\b.{0,30}\b(?:send|pay|give)\b",
+        r"[£$]?\b\d+\b.{0,25}\bor (?:he|she|they) (?:posts?|shares?|sends?|leaks?)\b",
+        r"\bour (?:little |special )?secret\b",
+        r"\b(?:woke up|came round)\b.{0,60}\b(?:clothes (?:were |was )?off|naked|no clothes|"
+        r"cannot remember|can not remember)\b",
+        r"\b(?:comes?|came|coming|creeps?)\s+(?:in|into)\s+the\s+(?:room|bed)\b.{0,20}\bat night\b",
         r"\b(?:rape|raped|raping|rapist|sexual(?:ly)? (?:assault\w*|abus\w*|touch\w*|harass\w*)"
         r"|molest\w*|sexually exploit\w*|indecent\w*|sextort\w*|blackmail with nudes|"
         r"blackmailed with nudes|revenge porn|csa)\b",
@@ -176,6 +199,17 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\b(?:emjadult|emjbody)\b.{0,40}\b(?:emjpic|wants|me|send|pics)\b",
     ),
     "hurting_others": (
+        r"\b(?:want|wanna|going|gonna|i will|could)\s+(?:to\s+)?(?:kill|stab|hurt|murder)\s+my\s+"
+        r"(?:step dad|step mum|mum boyfriend|uncle|dad)\b(?!\s+(?:at|in) )",
+        r"\b(?:thoughts|thinking|fantasi\w*|dream\w*)\b.{0,20}\b(?:about|of)\s+(?:really\s+)?"
+        r"(?:hurting|killing|stabbing|shooting)\s+(?:people|someone|them|him|her|others|kids)\b",
+        r"\bmake (?:him|her|them|that \w+|the \w+) bleed\b",
+        r"\b(?:will|is going to|are going to)\s+(?:\w+\s+)?(?:kill|stab|shoot)\s+(?:him|her|them)\b"
+        r"(?!\s+(?:in|on) (?:fifa|fortnite|cod|warzone|the game|game))",
+        r"\bmake sure (?:he|she|they) (?:do not|does not|doesnt|dont|never) (?:get up|walk "
+        r"again|wake up)\b",
+        r"\b(?:which way|what time|where) (?:he|she|they) (?:walks?|goes|gets)\b.{0,60}\b(?:right "
+        r"moment|get him|catch him|alone|when he is alone)\b",
         r"\b(?:feel like|felt like|thinking about|think about)\s+(?:killing|stabbing|shooting|"
         r"hurting|murdering|battering)\s+(?:him|her|them|my \w+|someone|somebody|that \w+|"
         r"the \w+)\b",
@@ -210,6 +244,12 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\bemjat\b.{0,10}\bemj(?:knife|gun)\b",
     ),
     "weapon_carrying": (
+        r"\b(?:kitchen drawer|from the kitchen)\b.{0,60}\b(?:bag|pocket|jacket|just in case|on me|"
+        r"protection|out with)\b",
+        r"\b(?:moving|going out|walking|roll\w*)\s+(?:round\s+)?with\s+(?:something|"
+        r"a (?:knife|blade|ting|shank|strap|bora))\b",
+        r"\bcheck(?:ed)? my (?:sock|bag|waistband|pocket)\b.{0,40}\b(?:on me|have it|got it)\b|"
+        r"\b(?:have|got|keep)\s+it\s+on me\s+every\s*day\b",
         r"\b(?:i|i have|i am|should i|do i need to|need to)\s+(?:started\s+)?(?:carry|carrying|"
         r"carried|bring|bringing|buy|bought|get|got|keep|keeping)\s+(?:a|my)\s+(?:knife|gun|"
         r"weapon|strap)\b.{0,30}\b(?:protection|protect myself|to be safe|safe|scared|"
@@ -252,6 +292,18 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\bemj(?:bag|coat|pocket)\b.{0,10}\bemj(?:knife|gun)\b",
     ),
     "running_away": (
+        r"\b(?:got|been|was|get|getting|has been)\s+(?:kicked|chucked|thrown|turfed)\s+out\b"
+        r"(?!\s+of (?:the )?(?:school|class|lesson|club|shop|game|group|gc|chat|team|party|college|"
+        r"uni|lobby|cinema))",
+        r"\b(?:have|ve|i have|i ve)?\s*got nowhere\b",
+        r"\b(?:cannot|can not|cant) go back (?:there|home)\b|\bnight bus (?:till|until|all) "
+        r"(?:morning|night)\b",
+        r"\b(?:putting|put|throwing|threw|chucked|chucking)\s+my\s+(?:stuff|things|clothes|bags?)\s+"
+        r"(?:on the street|outside|out the window|out)\b",
+        r"\bbounc\w* from (?:home|my home)\b",
+        r"\b(?:been gone|gone missing|missing)\s+(?:for\s+)?(?:\d+|two|three|a few|couple of)"
+        r" days\b",
+        r"\bemjbus\b.{0,5}\bemjsleep\b",
         r"\b(?:i|i am|i will|ill|going to|want to|wanna|thinking (?:of|about)|gonna|might|"
         r"planning to|plan to|about to|have|already|just|we|should i|i have|i just|i might|"
         r"i keep thinking about)\s+(?:\w+\s+){0,2}(?:run|running|ran)\s+(?:away|off)\b"
@@ -292,6 +344,14 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"go|going|run|tonight|bag)\b",
     ),
     "self_harm": (
+        r"\bdoin\w* sh\b|\bdoing sh again\b|\b(?:arms|wrists|legs|thighs) (?:are|is) "
+        r"(?:mash up|mashed up|mashed|cut up|a mess)\b",
+        r"\bpills?\b.{0,30}\b(?:lined up|ready|counted|saved up)\b.{0,20}"
+        r"\b(?:tonight|tomorrow|later)\b",
+        r"\bgot the (?:razor|blade|sharpener)\s+out\b|"
+        r"\b(?:razor|blade|sharpener)\s+(?:back\s+)?out\s+again\b",
+        r"\bemj(?:blood|knife)\b.{0,20}\bemj(?:knife|blood)\b.{0,20}\b(?:again|emjsad)\b",
+        r"\b(?:thinking (?:about|of)|think about)\s+(?:overdosing|taking an overdose|od ing)\b",
         r"\blong sleeves\b.{0,60}\b(?:arms|cuts|scars|no one sees|nobody sees|hide)\b"
         r"(?!.{0,40}\b(?:dad|mum|step dad|parents?|carer|uncle|brother)\b)",
         r"\b(?:after tonight|after today|wont have to worry about me|will not have to worry "
@@ -310,6 +370,8 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\bemj(?:pills)\b.{0,20}\bemjpills\b.{0,20}\bemj(?:pills|grave|drink)\b",
     ),
     "emergency": (
+        r"\b(?:got|has|holding)\s+something in (?:his|her|their) hand\b",
+        r"\b(?:gone|going|is|looks?)\s+(?:all\s+)?(?:floppy|grey|gray|limp)\b",
         r"\bemjsos\b",
         r"\bemj(?:knife|gun|blood)\b.{0,40}\b(?:now|right now|help|emjambulance|ambulance|"
         r"outside|door|coming|here|down|not waking|not moving)\b",
@@ -317,6 +379,15 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\bemjambulance\b.{0,20}\b(?:now|help|quick|emjambulance)\b",
     ),
     "exploitation": (
+        r"\b(?:sent|sending|send|getting sent)\s+(?:me\s+)?(?:out\s+)?to\s+\w+\s+to\s+(?:sell|deal|"
+        r"shot|drop|deliver)\b",
+        r"\busing (?:me|him|her|us) as (?:a |their )?(?:runner|lookout|look out|mule|courier)\b",
+        r"\b(?:carries|carry|carrying|holds?|holding|keeps?|stash\w*)\s+(?:drugs|coke|weed|food|"
+        r"white|brown|packs?|crack|bags)\b.{0,40}\bfor (?:her|his|my|their|the|some) \w+",
+        r"\bwork (?:it|the debt|that) off\b",
+        r"\b(?:moved into|staying at|taken over|took over|using)\s+(?:my|our|her|his)\s+(?:\w+\s+)?"
+        r"(?:flat|house|place|home)\b.{0,60}\b(?:knocking|people coming|all night|selling|scared|"
+        r"dealing)\b",
         r"\b(?:two|2|second|new|extra|burner|another)\s+phones?\b.{0,60}\b(?:cash|money|"
         r"trainers|will not explain|wont explain|going missing|older|rings at|ringing)\b",
         r"\b(?:cash|money|new trainers|designer \w+)\b.{0,60}\b(?:will not explain|wont "
@@ -334,6 +405,14 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\b(?:owe|debt)\b.{0,20}\bemjmoney\b",
     ),
     "threatened": (
+        r"\b(?:they|he|she|kids|boys|man|people|someone)\s+(?:will|are going to|is going to|"
+        r"going to|said they will|said he will)\s+(?:break|smash|snap)\s+(?:his|her|my|your)\s+"
+        r"(?:legs?|arms?|face|jaw|head|knees?)\b",
+        r"\b(?:rivals|they|people|he)\s+(?:know|knows)\s+(?:my|where my)\s+(?:home|house|address|"
+        r"road|school|block|flat)\b",
+        r"\b(?:sent|posted|sending)\b.{0,20}\b(?:pic|photo|picture|video)\b.{0,10}\bof my (?:front "
+        r"door|house|road|street|school|block|flat|mum)\b",
+        r"\b(?:kill|stab|shoot|wet|murk)\s+me\s+on sight\b",
         r"\b(?:i am|i feel like i am|i think i am|i feel i am|we are|i might be|i could be)\s+"
         r"(?:really\s+|so\s+|actually\s+)?(?:in danger|not safe|unsafe)\b",
         r"\bemj(?:knife|gun|grave)\b.{0,30}\b(?:dms|dm|my door|front door|my house|my address|"
