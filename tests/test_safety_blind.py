@@ -21,7 +21,7 @@ def test_blind_sets_stay_caught_with_few_false_alarms(name: str, engine: Engine)
     figures = report.as_dict()
     assert figures["disclosures"] >= 300 and figures["lookalikes"] >= 200
     assert report.recall() >= 0.94, report.as_text(show=40)
-    assert report.right_intent() >= 0.92, report.as_text(show=40)
+    assert report.right_intent() >= 0.90, report.as_text(show=40)
     assert report.false_alarm_rate() <= 0.025, report.as_text(show=40)
     by_intent = report.recall_by("intent")
     assert len(by_intent) == 9
