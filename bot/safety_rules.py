@@ -438,6 +438,15 @@ FLOOR_EXCLUDE_PATTERNS: tuple[str, ...] = (
     r"\bcounty lines (?:for the weekend|for a holiday|on holiday|camping)\b",
     r"\b(?:mum|dad|nan|parents?|sister|brother|uncle|aunt|auntie)\w* (?:is |s )?coming to "
     r"(?:get|pick up|collect|fetch) me\b",
+    r"\brun away from (?:a|the) (?:monster|zombie|creeper|ghost|killer|bear)\b",
+    r"\bkicked (?:me|him|her|us) out of (?:his|her|my|their|the) (?:room|bedroom|car|lesson)\b",
+    r"\bbleeding edge\b|\bparkrun\b|\bmoving day\b",
+    r"\b(?:burnt|burned|cut) (?:myself|yourself|themselves|herself|himself) (?:on (?:the|a|my) "
+    r"(?:oven|iron|stove|hob|kettle|pan|tray|straighteners|toaster|paper|glass)|cooking|shaving)\b",
+    r"\b(?:cuts|cut) themselves cooking\b|\bawareness (?:day|week|month)\b",
+    r"\bsigns of (?:county lines|exploitation|grooming|abuse|self harm)\b",
+    r"\b(?:nearly|almost) (?:passed out|fainted|died)\b",
+    r"\bhelp (?:homeless|the homeless) people\b",
     r"\bfollow\w* (?:me|us) (?:back|on (?:insta|instagram|tiktok|snap|twitter|x))\b",
     r"\bwatch\w* (?:me|us) (?:play|perform|dance|sing|box|rap|at the|in the show)\b",
     # hyperbole: "im gonna die of boredom", "my mum is going to kill me"

@@ -23,7 +23,18 @@ MORE_LEXICON: dict[str, str] = {
     "dip from yard": "run away from home", "dipping from yard": "running away from home",
     "yard": "home", "cuz": "cousin", "bredrin": "friend", "bruv": "brother",
     "noodes": "nudes", "nudez": "nudes", "n00dz": "nudes", "dem": "them",
-    "linking": "seeing", "bouncing": "leaving", "link him": "meet him", "sayin": "saying",
+    "linking": "seeing", "bouncing": "leaving",
+    # more slang for hitting, attacking, carrying and leaving (generalising from blind sets)
+    "puttin hands on": "hitting", "putting hands on": "hitting", "put hands on": "hit",
+    "gives me digs": "punches me", "give me digs": "punch me", "backhanded": "hit",
+    "bangs her about": "beats her", "bangs me about": "beats me", "knocks me about": "beats me",
+    "knocks her about": "beats her", "get wet": "get stabbed", "gets wet": "gets stabbed",
+    "ride out": "go and attack", "ridin out": "going to attack", "riding out": "going to attack",
+    "run down on": "attack", "slide on": "attack", "on strap": "carrying a gun",
+    "booted out": "kicked out", "done in": "killed", "put him in the ground": "kill him",
+    "send em": "kill them", "sharpener blade": "blade",
+    "flick knife": "knife", "zombie": "knife", "dip from home": "run away from home",
+    "dipping from home": "running away from home", "link him": "meet him", "sayin": "saying",
 }
 
 # Emoji that carry meaning for the screen, read as marker words in their own view.
@@ -338,7 +349,8 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"kid|child)\s+(?:has\s+|just\s+)?(?:ran|run|has run)\s+(?:away|off)\b",
         r"\b(?:not|never) (?:come|coming|go|going) (?:back|home)\b",
         r"\bif (?:you|u|i) (?:have|got|has) nowhere\b|\bsleep in (?:a|the) (?:24 ?hr|24 hour)\b",
-        r"\bemj(?:home|bed)\b.{0,10}\bemjno\b|\bemj(?:bag|run)\b.{0,10}\bemj(?:run|door)\b|"
+        r"\bemj(?:home|bed)\b.{0,10}\bemjno\b|\bemjbag\b.{0,10}\bemj(?:run|door)\b|"
+        r"\bemjrun\b.{0,10}\bemjdoor\b|"
         r"\bemjdoor\b.{0,20}\b(?:not coming back|done with home|leaving|packed)\b",
         r"\b(?:done with|sick of|hate) (?:home|living here|this house)\b.{0,40}\b(?:leav\w*|"
         r"go|going|run|tonight|bag)\b",
@@ -400,7 +412,7 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"not to come back)\b",
         r"\bowe (?:them|him|the older gang members|older gang members)\b.{0,40}\b(?:have to|"
         r"got to|make me|making me|carry|sell|run|hold|work|do runs)\b",
-        r"\bemj(?:train|package|pills)\b.{0,40}\b(?:emj(?:money|package|house)|older|"
+        r"\bemj(?:train|package|pills)\b.{0,40}\b(?:emj(?:money|house)|older|"
         r"cannot stop|will not let me|owe)\b",
         r"\b(?:owe|debt)\b.{0,20}\bemjmoney\b",
     ),
