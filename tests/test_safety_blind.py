@@ -17,7 +17,8 @@ DATA = Path(__file__).resolve().parent / "data"
 # (set, least recall, least right intent, most false alarms, least recall of any intent)
 GATES = [("safety_blind_a.yaml", 0.97, 0.93, 0.025, 0.9),
          ("safety_blind_b.yaml", 0.96, 0.90, 0.025, 0.9),
-         ("safety_blind_c.yaml", 0.88, 0.84, 0.05, 0.75)]
+         ("safety_blind_c.yaml", 0.88, 0.84, 0.05, 0.75),
+         ("safety_blind_d.yaml", 0.82, 0.77, 0.035, 0.7)]  # as measured once: never tuned
 
 
 @pytest.mark.parametrize(("name", "recall", "right", "alarms", "each"), GATES)
