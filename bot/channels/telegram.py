@@ -26,9 +26,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import hmac
-import html
 import logging
-import re
 import time
 import traceback
 from collections import OrderedDict
@@ -67,13 +65,13 @@ from telegram.request import HTTPXRequest
 from bot import routes
 from bot.alerts import Alert, format_alert
 from bot.catalogue import LONDON
+from bot.channels.telegram_html import escape, pack, plain, render_part, text_lines
 from bot.channels.telegram_updates import Inbox, UpdatesRequest
 from bot.config import Settings
-from bot.dialogue import Button, ChatState, Engine, Reply, ServicePick, crash_reply
+from bot.dialogue import Button, ChatState, Engine, Reply, crash_reply
 from bot.jobs import Jobs, catalogue_report, reload_report
 from bot.jobs import stop as stop_jobs
 from bot.live import LiveCatalogue
-from bot.render import card_fields, card_title
 from bot.session import (
     BURST_WINDOW,
     DEFAULT_FLOOD,
@@ -92,16 +90,14 @@ from bot.store import AsyncStore
 from bot.web.guard import Rejected, read_json
 
 __all__ = ["FORGET_DONE", "FORGET_LATER", "FORGET_NOTHING", "NOT_TEXT", "SLOW_DOWN",
-           "FloodPolicy", "Signpost", "build_application", "catalogue_report",
-           "reload_report"]
+           "FloodPolicy", "Signpost", "build_application", "catalogue_report", "escape",
+           "pack", "reload_report", "render_part", "text_lines"]
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 CALLBACK_VERSION = "1"
 MAX_CALLBACK_BYTES = 64
-MAX_CHARS = 4000  # Telegram's limit is 4096; the margin covers the feedback line
-MAX_RAW_LINE = 600  # a raw line this long stays under MAX_CHARS even fully escaped
 FEEDBACK_WAIT = 0.3  # seconds to wait for the turn id before sending without feedback
 MAX_UPDATE_BYTES = 256 * 1024  # a webhook body larger than this is refused unread
 POLL_TIMEOUT = 3  # seconds each getUpdates long poll waits for news
@@ -172,80 +168,6 @@ class PerChatProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         """Nothing to tear down."""
-
-
-# ---------------------------------------------------------------- rendering
-
-
-def escape(text: str) -> str:
-    """Escape user or catalogue text for Telegram's HTML mode."""
-    return html.escape(text, quote=False)
-
-
-def _utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _raw_pieces(line: str) -> list[str]:
-    """Split an over-long raw line at spaces so each piece stays safely short."""
-    out: list[str] = []
-    while len(line) > MAX_RAW_LINE:
-        cut = line.rfind(" ", 0, MAX_RAW_LINE)
-        cut = cut if cut > MAX_RAW_LINE // 2 else MAX_RAW_LINE
-        out.append(line[:cut])
-        line = line[cut:].lstrip(" ")
-    out.append(line)
-    return out
-
-
-def text_lines(text: str) -> list[str]:
-    """Plain text -> escaped HTML lines, each short enough to send on its own."""
-    return [escape(piece) for line in text.split("\n") for piece in _raw_pieces(line)]
-
-
-def card_html(pick: ServicePick) -> list[str]:
-    """A compact service card: bold name, then what/when/where/who/cost/join/contact."""
-    lines = [f"<b>{escape(piece)}</b>" for piece in _raw_pieces(card_title(pick))]
-    for label, value in card_fields(pick):
-        pieces = _raw_pieces(value)
-        first = f"<i>{escape(label)}:</i> " if label else ""
-        lines.append(first + escape(pieces[0]))
-        lines.extend(escape(p) for p in pieces[1:])
-    return lines
-
-
-def pack(lines: list[str], limit: int = MAX_CHARS) -> list[str]:
-    """Join HTML lines into messages under `limit`, breaking only between lines."""
-    chunks: list[str] = []
-    current: list[str] = []
-    size = 0
-    for line in lines:
-        extra = _utf16_len(line) + (1 if current else 0)
-        if current and size + extra > limit:
-            chunks.append("\n".join(current).strip("\n"))
-            current, size = [], 0
-            if not line:
-                continue
-            extra = _utf16_len(line)
-        current.append(line)
-        size += extra
-    if current:
-        chunks.append("\n".join(current).strip("\n"))
-    return [c for c in chunks if c.strip()] or [""]
-
-
-def render_part(part: Reply) -> list[str]:
-    """One reply part as HTML messages: its text, then a card per service."""
-    lines = text_lines(part.text)
-    for pick in part.services:
-        lines.append("")
-        lines.extend(card_html(pick))
-    return pack(lines)
-
-
-def plain(html_text: str) -> str:
-    """The visible text of our HTML, for resending when Telegram rejects the markup."""
-    return html.unescape(re.sub(r"</?[a-z]+>", "", html_text))
 
 
 # ---------------------------------------------------------------- callback data
