@@ -356,3 +356,17 @@ async def test_axe_finds_no_violations(browser: Any, scheme: str) -> None:
         chat = await _axe(b.page)
     assert intro == [], json.dumps(intro, indent=1)
     assert chat == [], json.dumps(chat, indent=1)
+
+
+async def test_dark_mode_and_reduced_motion_follow_the_system(browser: Any) -> None:
+    """The system's colour scheme sets the page's colours; reduced motion turns off smooth
+    scrolling."""
+    looks: dict[str, tuple[str, str]] = {}
+    for scheme, motion in (("light", "no-preference"), ("dark", "reduce")):
+        async with browser(color_scheme=scheme, reduced_motion=motion) as b:
+            await b.page.goto(b.base + "/")
+            looks[scheme] = await b.page.evaluate(
+                "() => [getComputedStyle(document.body).backgroundColor,"
+                " getComputedStyle(document.documentElement).scrollBehavior]")
+    assert looks["light"][0] == "rgb(255, 255, 255)" and looks["dark"][0] == "rgb(18, 18, 18)"
+    assert looks["light"][1] == "smooth" and looks["dark"][1] == "auto"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
+import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -381,3 +383,31 @@ async def test_addresses_are_never_stored_or_logged(web: Any,
     assert b"198.51.100.77" not in blob and token.encode() not in blob
     assert "198.51.100.77" not in caplog.text and token not in caplog.text
     assert all(b"198.51.100.77" not in k for k in keys)
+
+
+def _syllables(word: str) -> int:
+    word = word.lower()
+    if word.isdigit():
+        return len(word)
+    n = len(re.findall(r"[aeiouy]+", word))
+    if word.endswith("e") and n > 1 and not word.endswith(("le", "ee")):
+        n -= 1
+    return max(1, n)
+
+
+async def test_first_screen_reads_at_about_age_11(web: Any) -> None:
+    """The screen before the first message: Flesch-Kincaid grade 6 or below (reading age
+    about 11), and it covers bot, what is kept, when a person is told, quick exit."""
+    async with web() as w:
+        page = (await w.client.get("/")).text
+    intro = page[page.index('<section id="intro"'):page.index("</section>")]
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", intro)).split())
+    sentences = [s for s in re.split(r"(?<=[.!?:])\s+", text) if s.strip()]
+    words = re.findall(r"[A-Za-z0-9']+", text)
+    grade = (0.39 * len(words) / len(sentences)
+             + 11.8 * sum(_syllables(x) for x in words) / len(words) - 15.59)
+    assert grade <= 6.0, grade
+    for needed in ("a bot, not a person", "What we keep", "When a person is told",
+                   "Quick exit", "browser history", "999"):
+        assert needed in text, needed
+    assert "age" not in re.findall(r"\b\w+\b", text.lower()), "no age gate"
