@@ -411,3 +411,30 @@ async def test_first_screen_reads_at_about_age_11(web: Any) -> None:
                    "Quick exit", "browser history", "999"):
         assert needed in text, needed
     assert "age" not in re.findall(r"\b\w+\b", text.lower()), "no age gate"
+
+
+def test_web_settings_are_checked(tmp_path: Path) -> None:
+    """Bad web settings stop the server at start with a message naming each one."""
+    from bot.config import ConfigError, load_settings
+
+    with pytest.raises(ConfigError) as exc:
+        load_settings({"SIGNPOST_WEB_PORT": "80000", "SIGNPOST_WEB_EXIT_URL": "javascript:x",
+                       "SIGNPOST_WEB_EMBED_ORIGINS": "https://ok.example.org school.example",
+                       "SIGNPOST_TRUSTED_PROXIES": "10.0.0.0/8 proxy.local"},
+                      cwd=tmp_path, need_token=False)
+    text = str(exc.value)
+    for name in ("SIGNPOST_WEB_PORT", "SIGNPOST_WEB_EXIT_URL", "'school.example'",
+                 "'proxy.local'"):
+        assert name in text, name
+    assert "'https://ok.example.org'" not in text and "'10.0.0.0/8'" not in text
+
+
+def test_web_settings_defaults_and_the_old_webhook_port(tmp_path: Path) -> None:
+    """No settings: web on 127.0.0.1:8080, Telegram off; the old webhook port warns."""
+    from bot.config import load_settings
+
+    s = load_settings({}, cwd=tmp_path, need_token=False)
+    assert (s.web_listen, s.web_port, s.telegram) == ("127.0.0.1", 8080, False)
+    assert s.web_exit_url == "https://www.bbc.co.uk/weather" and not s.warnings
+    old = load_settings({"SIGNPOST_WEBHOOK_PORT": "8443"}, cwd=tmp_path, need_token=False)
+    assert any("no longer used" in w for w in old.warnings)
