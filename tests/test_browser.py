@@ -370,3 +370,22 @@ async def test_dark_mode_and_reduced_motion_follow_the_system(browser: Any) -> N
                 " getComputedStyle(document.documentElement).scrollBehavior]")
     assert looks["light"][0] == "rgb(255, 255, 255)" and looks["dark"][0] == "rgb(18, 18, 18)"
     assert looks["light"][1] == "smooth" and looks["dark"][1] == "auto"
+
+
+async def test_a_message_over_the_flood_limit_stays_in_the_box(browser: Any) -> None:
+    """The 21st message in a minute is not answered: the page says so and keeps the words."""
+    async with browser() as b:
+        await b.begin()
+        box = b.page.locator("#message")
+        for n in range(21):
+            await box.fill(f"music {n}")
+            async with b.page.expect_response("**/api/send"):
+                await box.press("Enter")
+        await box.fill("")
+        async with b.page.expect_response("**/api/send"):
+            await box.fill("one more about boxing")
+            await box.press("Enter")
+        note = b.page.locator("#log .msg.bot", has_text="wasn't sent").last
+        await note.wait_for()
+        kept = await box.input_value()
+    assert kept == "one more about boxing"

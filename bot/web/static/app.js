@@ -11,6 +11,12 @@
     "To talk to someone now: Childline 0800 1111 (free, 24/7, under 19), Samaritans 116 123 " +
       "(free, 24/7), or text SHOUT to 85258.",
   ];
+  const NOT_SENT = [
+    { text: "That message wasn't sent. It's still in the box: send it again in a moment. " +
+      "In danger right now? Call " },
+    { text: "999", href: "tel:999" },
+    { text: "." },
+  ];
   const meta = document.querySelector('meta[name="signpost-exit-url"]');
   const exitUrl = (meta && meta.content) || "https://www.bbc.co.uk/weather";
 
@@ -208,6 +214,11 @@
       const res = await post("/api/send", { token: token(), text: text });
       show(res.data.messages || []);
       if (res.data.status === "forgotten") { log.replaceChildren(); setToken(null); }
+      if (!res.ok || res.data.status === "skipped") {
+        // Not answered: say so every time, and keep the words in the box to send later.
+        show([{ parts: [{ kind: "info", lines: [NOT_SENT] }] }]);
+        return false;
+      }
       return true;
     } catch (e) {
       offline();
