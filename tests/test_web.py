@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import json
 import logging
 import re
 import sqlite3
@@ -438,3 +439,24 @@ def test_web_settings_defaults_and_the_old_webhook_port(tmp_path: Path) -> None:
     assert s.web_exit_url == "https://www.bbc.co.uk/weather" and not s.warnings
     old = load_settings({"SIGNPOST_WEBHOOK_PORT": "8443"}, cwd=tmp_path, need_token=False)
     assert any("no longer used" in w for w in old.warnings)
+
+
+@pytest.mark.parametrize("text", [
+    "\ud800 lone surrogate", "nul \x00 byte", "\u202eRTL override football", "😀" * 2000,
+    "<script>alert(1)</script> any football", "' OR 1=1; DROP TABLE turns; --",
+    "\n\n\n", "a" * 2000,
+])
+async def test_hostile_text_gets_an_answer_never_a_500(web: Any, text: str) -> None:
+    """Odd or hostile text is answered (or refused with a reason), never a server error,
+    and markup comes back as text, never as HTML."""
+    async with web() as w:
+        token = await w.start()
+        body = json.dumps({"token": token, "text": text})  # ensure_ascii: \\u escapes
+        r = await w.client.post("/api/send", content=body, headers={
+            "Origin": ORIGIN, "Content-Type": "application/json"})
+        after = await w.say(token, "any football near me")
+    assert r.status_code in (200, 400), r.text
+    assert r.json()["messages"]
+    assert after.status_code == 200, "the conversation still works afterwards"
+    logged = [t["text"] for t in turns(w.data)]
+    assert len(logged) == (3 if r.status_code == 200 else 2), "every answered turn is logged"

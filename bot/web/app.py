@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "web"
 MAX_CHARS = 2000
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{32,64}")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 FEEDBACK_WAIT = 0.3  # seconds to wait for the turn id before answering without feedback
 MAX_BOXES = 20_000
 ENGINE_COMMANDS = ("start", "help", "services", "privacy", "human")
@@ -274,10 +275,12 @@ class WebChat:
         if isinstance(action, str) and action and text is None:
             if len(action) > 200:
                 raise Rejected(400, "That button is not one of mine.")
-            return Event("button", action)
+            return Event("button", _LONE_SURROGATE.sub("\ufffd", action))
         if not isinstance(text, str):
             raise Rejected(400, 'Send {"token": ..., "text": "your message"} or '
                                 '{"token": ..., "action": "..."}.')
+        # JSON can carry a lone UTF-16 surrogate, which no file or database can store.
+        text = _LONE_SURROGATE.sub("\ufffd", text)
         if len(text) > MAX_CHARS:
             raise Rejected(413, TOO_LONG)
         if not text.strip():

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from starlette.requests import Request
 
-MAX_BODY = 16 * 1024  # bytes: 2,000 characters even as \uXXXX escapes, plus the envelope
+MAX_BODY = 32 * 1024  # bytes: 2,000 emoji even as \uXXXX\uXXXX escapes, plus the envelope
 MAX_KEYS = 50_000  # buckets kept; the least recently used go first
 
 
