@@ -49,7 +49,9 @@ from bot.store import (
     connect_existing,
     mark_turns,
     parse_stamp,
-    stamp,
+    select_audit,
+    select_turn,
+    select_turns,
 )
 from bot.text import STOPWORDS, fold
 
@@ -132,15 +134,11 @@ class Window:
     since: dt.date | None = None
     until: dt.date | None = None
 
-    def sql(self, column: str = "at") -> tuple[str, list[str]]:
-        parts, params = [], []
-        if self.since:
-            parts.append(f"{column} >= ?")
-            params.append(stamp(_london_midnight(self.since)))
-        if self.until:
-            parts.append(f"{column} < ?")
-            params.append(stamp(_london_midnight(self.until + dt.timedelta(days=1))))
-        return " AND ".join(parts) or "1", params
+    def bounds(self) -> tuple[dt.datetime | None, dt.datetime | None]:
+        """The window as [start, end) instants (London midnights)."""
+        start = _london_midnight(self.since) if self.since else None
+        end = _london_midnight(self.until + dt.timedelta(days=1)) if self.until else None
+        return start, end
 
     def describe(self) -> str:
         if self.since and self.until:
@@ -156,16 +154,9 @@ def _london_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=LONDON)
 
 
-def load_turns(conn: sqlite3.Connection, window: Window, where: str = "1",
-               params: Sequence[object] = (), order: str = "at, id") -> list[Turn]:
-    span, span_params = window.sql()
-    rows = conn.execute(f"SELECT * FROM turns WHERE {span} AND ({where}) ORDER BY {order}",
-                        [*span_params, *params]).fetchall()
-    return [Turn.from_row(r) for r in rows]
-
-
-def _queue_filter(show_all: bool) -> str:
-    return "1" if show_all else "review IS NULL"
+def load_turns(conn: sqlite3.Connection, window: Window, **filters: Any) -> list[Turn]:
+    """Turns in the window; `filters` as bot.store.select_turns takes them."""
+    return [Turn.from_row(r) for r in select_turns(conn, *window.bounds(), **filters)]
 
 
 # ------------------------------------------------------------------ unmatched
@@ -268,10 +259,7 @@ def group_similar(turns: Iterable[Turn], threshold: float = SIMILAR) -> list[Gro
 
 
 def unmatched(conn: sqlite3.Connection, window: Window, show_all: bool = False) -> list[Group]:
-    kinds = ",".join("?" * len(UNMATCHED_KINDS))
-    turns = load_turns(conn, window,
-                       f"intent IS NULL AND kind IN ({kinds}) AND {_queue_filter(show_all)}",
-                       UNMATCHED_KINDS)
+    turns = load_turns(conn, window, unmatched_kinds=UNMATCHED_KINDS, unreviewed=not show_all)
     return group_similar(turns)
 
 
@@ -315,13 +303,12 @@ class SafetyItem:
 
 def safety(conn: sqlite3.Connection, window: Window, show_all: bool = False,
            context: int = CONTEXT) -> list[SafetyItem]:
-    flagged = load_turns(conn, window, f"safety IS NOT NULL AND {_queue_filter(show_all)}",
-                         order="at DESC, id DESC")
+    flagged = load_turns(conn, window, safety=True, unreviewed=not show_all, order="newest")
     convs: dict[str, list[Turn]] = {}
     items = []
     for t in flagged:
         if t.ref not in convs:
-            convs[t.ref] = load_turns(conn, Window(), "ref = ?", (t.ref,))
+            convs[t.ref] = load_turns(conn, Window(), ref=t.ref)
         conv = convs[t.ref]
         i = next(n for n, c in enumerate(conv) if c.id == t.id)
         items.append(SafetyItem(t, tuple(conv[max(0, i - context):i]),
@@ -357,8 +344,7 @@ def _conv_row(t: Turn, marker: str = "") -> list[str]:
 
 
 def feedback(conn: sqlite3.Connection, window: Window, show_all: bool = False) -> list[Turn]:
-    return load_turns(conn, window, f"helpful = 0 AND {_queue_filter(show_all)}",
-                      order="at DESC, id DESC")
+    return load_turns(conn, window, unhelpful=True, unreviewed=not show_all, order="newest")
 
 
 def show_feedback(turns: list[Turn], window: Window) -> str:
@@ -444,7 +430,7 @@ def show_stats(weeks: list[WeekStats], window: Window) -> str:
 
 
 def conversation(conn: sqlite3.Connection, ref: str, window: Window) -> list[Turn]:
-    return load_turns(conn, window, "ref = ?", (ref.strip(),))
+    return load_turns(conn, window, ref=ref.strip())
 
 
 def show_conversation(turns: list[Turn], ref: str) -> str:
@@ -474,8 +460,7 @@ class AuditEntry:
 
 
 def audit(conn: sqlite3.Connection, window: Window) -> list[AuditEntry]:
-    span, params = window.sql()
-    rows = conn.execute(f"SELECT * FROM audit WHERE {span} ORDER BY at, id", params)
+    rows = select_audit(conn, *window.bounds())
     return [AuditEntry(int(r["id"]), parse_stamp(r["at"]).astimezone(LONDON), r["moderator"],
                        r["action"], r["turn_id"], r["detail"]) for r in rows]
 
@@ -529,7 +514,7 @@ class Promoted:
 def promote(conn: sqlite3.Connection, turn_id: int, intent: str, root: Path,
             moderator: str) -> Promoted:
     """Add a turn's (redacted) text to intents/INTENT.yaml if the result validates."""
-    row = conn.execute("SELECT * FROM turns WHERE id = ?", (turn_id,)).fetchone()
+    row = select_turn(conn, turn_id)
     if row is None:
         raise Refused(_no_turn(turn_id))
     turn = Turn.from_row(row)

@@ -612,19 +612,9 @@ _LOGGED_EVENT = re.compile(r"^\[[^\]]*\]$")  # "[button menu]", "[shared a locat
 
 def log_messages(data_dir: Path, limit: int | None = None) -> list[str]:
     """Redacted messages from the conversation log, oldest first (read-only)."""
-    from bot.store import DB_NAME
+    from bot.store import recent_texts
 
-    path = data_dir / DB_NAME
-    if not path.is_file():
-        raise FileNotFoundError(path)
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        rows = conn.execute("SELECT text FROM turns ORDER BY id DESC" +
-                            (" LIMIT ?" if limit else ""),
-                            (limit,) if limit else ()).fetchall()
-    finally:
-        conn.close()
-    texts = [str(r[0]) for r in reversed(rows)]
+    texts = recent_texts(data_dir, limit)
     return [t for t in texts if t.strip() and not t.startswith("/")
             and not _LOGGED_EVENT.match(t.strip())]
 

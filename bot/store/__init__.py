@@ -24,6 +24,7 @@ audit entries through the plain functions in bot.store.sql; they never need the 
     bot.store.sql      the SQL as plain functions (turns, erase, purge, checkpoint, review)
     bot.store.log      Store: what a channel calls; never raises
     bot.store.aio      AsyncStore: a Store on its one writer thread, for asyncio code
+    bot.store.queries  reading the log for the review and staff tools
 
 Also kept here, because it is SQL: the inbox, where a channel keeps each accepted update
 (sealed with bot.seal) until it has been answered, so a crash loses no message; and the
@@ -46,6 +47,7 @@ from bot.store.schema import (
     schema_version,
     stamp,
 )
+from bot.store.queries import recent_texts, select_audit, select_turn, select_turns
 from bot.store.sql import (
     HIDE_WINDOW,
     add_audit,
@@ -62,5 +64,6 @@ __all__ = [
     "BUSY_TIMEOUT", "DB_NAME", "FORGET_FAILED", "HIDE_WINDOW", "MIGRATIONS", "SCHEMA_VERSION",
     "SECRET_NAME", "AsyncStore", "Store", "StoreError", "add_audit", "checkpoint",
     "connect_existing", "erase_conversation", "insert_turn", "mark_turns", "migrate",
-    "parse_secret", "parse_stamp", "purge_old", "schema_version", "stamp", "turn_row",
+    "parse_secret", "parse_stamp", "purge_old", "recent_texts", "schema_version",
+    "select_audit", "select_turn", "select_turns", "stamp", "turn_row",
 ]
