@@ -70,15 +70,29 @@ class Outbox:
 
     items: list[dict[str, Any]] = field(default_factory=list)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    delivered: int = 0  # replies ever put here
 
     def put(self, item: dict[str, Any]) -> None:
         self.items.append(item)
+        self.delivered += 1
         self.changed.set()
 
     def take(self) -> list[dict[str, Any]]:
         items, self.items = self.items, []
         self.changed.clear()
         return items
+
+    async def wait_past(self, count: int, seconds: float) -> None:
+        """Wait (at most `seconds`) until more than `count` replies have been put here."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while self.delivered <= count:
+            left = deadline - loop.time()
+            if left <= 0:
+                return
+            self.changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.changed.wait(), left)
 
 
 class WebChannel:
@@ -260,11 +274,10 @@ class WebChat:
         box = self.channel.box(token)
         if event.kind == "command" and event.text == "forget":
             return await self._forget(token)
+        before = box.delivered
         status = await self.session.handle(self.channel, token, event)
-        if status == "held" and not box.items:
-            wait = self.session.burst_window + self.session.max_hold + 2.0
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(box.changed.wait(), wait)
+        if status == "held":  # wait for the burst's answer (or let another request carry it)
+            await box.wait_past(before, self.session.burst_window + self.session.max_hold + 2)
         messages = box.take()
         # Held but nothing here: another request of the same burst carries the answer.
         status_out = "merged" if status == "held" and not messages else status
