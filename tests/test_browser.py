@@ -36,6 +36,30 @@ class Server:
     data: Path
     thread: threading.Thread
     stop: Any
+    partner: str = ""  # a partner site allowed to embed the chat
+    other: str = ""  # a site that is not
+
+
+def partner_site(chat: str) -> tuple[str, Any]:
+    """A 'partner website' on its own 127.0.0.1 port (another origin) with the snippet."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    page = embed_page(chat).encode()
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args: Any) -> None:
+            """Quiet."""
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{httpd.server_address[1]}", httpd
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +78,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     sock.bind(("127.0.0.1", 0))
     sock.listen(64)
     port = sock.getsockname()[1]
-    settings = Settings(token="", catalogue_dir=REPO, data_dir=data, web_port=port)
+    partner, partner_httpd = partner_site(f"http://127.0.0.1:{port}")
+    other, other_httpd = partner_site(f"http://127.0.0.1:{port}")
+    settings = Settings(token="", catalogue_dir=REPO, data_dir=data, web_port=port,
+                        web_embed_origins=(partner,))
     holder: dict[str, Any] = {}
 
     async def main() -> None:
@@ -73,9 +100,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     while not (holder.get("server") and holder["server"].started):
         assert time.monotonic() < deadline, "the web chat did not start"
         time.sleep(0.05)
-    yield Server(f"http://127.0.0.1:{port}", data, thread, holder["server"])
+    yield Server(f"http://127.0.0.1:{port}", data, thread, holder["server"], partner, other)
     holder["server"].should_exit = True
     thread.join(10)
+    for httpd in (partner_httpd, other_httpd):
+        httpd.shutdown()
 
 
 @dataclass
@@ -104,6 +133,14 @@ class Browser:
         return new
 
 
+def embed_page(chat: str) -> str:
+    """A partner's page with the snippet from docs/webchat.md, pointing at `chat`."""
+    doc = (REPO / "docs" / "webchat.md").read_text(encoding="utf-8")
+    snippet = doc[doc.index("<iframe"):doc.index("</iframe>") + len("</iframe>")]
+    snippet = snippet.replace("https://chat.example.org/", chat + "/")
+    return f"<!doctype html><title>School</title><h1>Our school</h1>{snippet}"
+
+
 @pytest.fixture
 async def browser(server: Server) -> AsyncIterator[Any]:
     """browser(width=..., **context options) -> async context manager yielding a Browser."""
@@ -128,6 +165,8 @@ async def browser(server: Server) -> AsyncIterator[Any]:
                 elif url.startswith(EXIT_URL):
                     await r.fulfill(status=200, content_type="text/html",
                                     body="<!doctype html><title>Weather</title><p>Weather")
+                elif url.startswith((server.partner, server.other)):
+                    await r.continue_()  # the partner sites below, also on 127.0.0.1
                 else:
                     b.foreign.append(url)
                     await r.abort()
@@ -389,3 +428,28 @@ async def test_a_message_over_the_flood_limit_stays_in_the_box(browser: Any) -> 
         await note.wait_for()
         kept = await box.input_value()
     assert kept == "one more about boxing"
+
+
+async def test_embedded_on_a_partner_site_with_the_documented_snippet(
+        browser: Any, server: Server) -> None:
+    """The snippet from docs/webchat.md on an allowed site: the chat works inside it, and
+    quick exit replaces the partner's whole page; on a site not allowed, nothing shows."""
+    async with browser() as b:
+        await b.page.goto(server.partner + "/")
+        frame = b.page.frame_locator("iframe")
+        await frame.get_by_role("button", name="Start chatting").click()
+        await frame.locator("#message").fill("any football near me")
+        await frame.locator("#message").press("Enter")
+        await frame.locator("#log .card").first.wait_for()
+        await frame.get_by_role("button", name="Exit this page").click()
+        await b.page.wait_for_url(EXIT_URL + "**")
+        assert await b.page.title() == "Weather"
+    async with browser() as b:
+        await b.page.goto(server.other + "/")
+        await b.page.wait_for_timeout(1000)
+        inner = b.page.frames[1] if len(b.page.frames) > 1 else None
+        shown = await inner.locator("#begin").count() if inner is not None else 0
+        refused = [c for c in b.console if "frame-ancestors" in c]
+        b.console[:] = [c for c in b.console if c not in refused]  # expected here only
+    assert shown == 0, "frame-ancestors keeps the chat off sites that are not listed"
+    assert refused, "the browser refused the frame because of frame-ancestors"
