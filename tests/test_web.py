@@ -460,3 +460,28 @@ async def test_hostile_text_gets_an_answer_never_a_500(web: Any, text: str) -> N
     assert after.status_code == 200, "the conversation still works afterwards"
     logged = [t["text"] for t in turns(w.data)]
     assert len(logged) == (3 if r.status_code == 200 else 2), "every answered turn is logged"
+
+
+async def test_run_on_a_busy_port_says_so_and_exits_2(tmp_path: Path) -> None:
+    """`signpost run` when the web port is taken: one clear line and exit code 2."""
+    import os
+    import socket
+    import sys
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen(1)
+    port = taken.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SIGNPOST_", "TELEGRAM_"))}
+    env.update(SIGNPOST_CATALOGUE=str(REPO), SIGNPOST_DATA_DIR=str(tmp_path / "data"),
+               SIGNPOST_WEB_PORT=str(port))
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        _, err = await asyncio.wait_for(proc.communicate(), 60)
+    finally:
+        taken.close()
+    assert proc.returncode == 2, err.decode()[-2000:]
+    assert f"cannot listen on 127.0.0.1:{port}" in err.decode()
+    assert "SIGNPOST_WEB_PORT" in err.decode() and "Traceback" not in err.decode()
