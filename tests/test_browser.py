@@ -230,14 +230,23 @@ async def test_a_disclosure_is_answered_safety_first(browser: Any) -> None:
 
 
 async def test_talk_to_someone_now_is_always_there(browser: Any) -> None:
-    """The Talk to someone now button answers with routes open now, and 999."""
-    async with browser() as b:
-        await b.begin()
-        await b.page.locator("#talknow").click()
-        reply = b.bot_messages().nth(1)
+    """Talk to someone now is on screen from the first screen on, even scrolled to the end
+    of a long chat, and answers with routes open now and 999."""
+    async with browser(width=320, height=640) as b:
+        await b.page.goto(b.base + "/")
+        await b.page.locator("#talknow").click()  # straight from the first screen
+        reply = b.page.locator("#log .msg.bot", has_text="right now").first
         await reply.wait_for()
         text = await reply.inner_text()
+        for n in range(3):
+            await b.say(f"any football near me {n}")
+        await b.page.locator("#delete").scroll_into_view_if_needed()
+        visible = await b.page.locator("#talknow").is_visible()
+        in_view = await b.page.locator("#talknow").evaluate(
+            "el => { const r = el.getBoundingClientRect();"
+            " return r.top >= 0 && r.bottom <= window.innerHeight; }")
     assert "right now" in text and "999" in text
+    assert visible and in_view
 
 
 async def test_delete_this_chat(browser: Any, server: Server) -> None:

@@ -249,7 +249,8 @@
     input.focus();
   });
 
-  document.getElementById("talknow").addEventListener("click", function () {
+  document.getElementById("talknow").addEventListener("click", async function () {
+    if (!document.getElementById("intro").hidden) { await begin(); }
     press("Talk to someone now", "talknow");
   });
 
