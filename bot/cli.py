@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from bot import __version__
-from bot.catalogue import Catalogue, find_root, load
+from bot.catalogue import find_root, load
+from bot.cmdargs import add_catalogue_arg, load_for_command
 from bot.dialogue import Engine
 
 # name -> (module, help). The module provides add_arguments(parser) and run(args) -> int.
@@ -36,25 +37,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("bot.openreferral", "write the services as Open Referral UK JSON"),
     "import": ("bot.openreferral", "turn Open Referral UK JSON into a services.yaml"),
 }
-
-
-def add_catalogue_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--catalogue", metavar="DIR",
-                   help="catalogue folder (default: $SIGNPOST_CATALOGUE or the current folder)")
-
-
-def load_for_command(args: argparse.Namespace) -> Catalogue:
-    """Load the catalogue or exit 2 with every problem listed for the reader."""
-    root = find_root(getattr(args, "catalogue", None))
-    cat, problems = load(root)
-    if cat is None:
-        errors = [p for p in problems if p.severity == "error"]
-        for p in errors:
-            print(p, file=sys.stderr)
-        print(f"signpost: the catalogue in {root} has {len(errors)} error(s); fix them and run "
-              "'signpost validate' to check.", file=sys.stderr)
-        raise SystemExit(2)
-    return cat
 
 
 # ------------------------------------------------------------------ chat

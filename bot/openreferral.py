@@ -33,7 +33,7 @@ import yaml
 
 from bot import __version__
 from bot.catalogue import Catalogue, Service
-from bot.cli import add_catalogue_arg, load_for_command
+from bot.cmdargs import add_catalogue_arg, load_for_command
 from bot.schema import DAYS, DISTRICT_RE, ID_RE, SERVICES_FILE, STATUSES, check_record
 from bot.yamlfile import parse_yaml
 

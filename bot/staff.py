@@ -29,7 +29,7 @@ from typing import Any
 from bot import routes
 from bot import schema as rules
 from bot.catalogue import LONDON, Catalogue, Intent, Service, find_root, load
-from bot.cli import add_catalogue_arg, load_for_command
+from bot.cmdargs import add_catalogue_arg, load_for_command
 from bot.dialogue import MAX_SERVICES, ChatState, Engine, Reply, london_now
 from bot.matcher import EXACT_SCORE, Candidate, Index
 from bot.schema import (
