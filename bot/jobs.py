@@ -46,6 +46,7 @@ class Jobs:
         if result is not None and not result.changed:
             await self.report(reload_report(result, self.live))
         await self.session.flush_alerts()
+        self.session.expire_idle()
 
     async def purge(self) -> None:
         """Delete turns older than the retention period."""

@@ -52,7 +52,8 @@ log = logging.getLogger(__name__)
 BURST_WINDOW = 1.5  # seconds: messages this close together are one turn
 MAX_HOLD = 4.0  # seconds: a held burst is answered at the latest this long after it began
 MAX_MERGED_CHARS = 8000  # a merged turn longer than this keeps its first part only
-MAX_CONVERSATIONS = 20_000
+MAX_CONVERSATIONS = 10_000  # ~4 KB each in memory; least recently used dropped first
+IDLE_SECONDS = 2 * 3600.0  # a conversation quiet this long is forgotten (memory only)
 CLOSE_GRACE = 5.0  # seconds background work (alerts) may take when the server stops
 HIDE_WINDOW = dt.timedelta(hours=48)
 
@@ -138,6 +139,7 @@ class Conversation:
     replies_to: Channel | None = None  # where a held burst will be answered
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     recent: list[tuple[int, float]] = field(default_factory=list)  # /hide, without a store
+    last_seen: float = 0.0  # clock() of the last event
 
 
 # ---------------------------------------------------------------- the session
@@ -177,7 +179,7 @@ class Session:
             self._conversations.move_to_end((channel, key))
             return conv
         ref = self.store.conversation_ref(channel, key) or self._fallback_ref(channel, key)
-        conv = Conversation(channel=channel, key=key, ref=ref)
+        conv = Conversation(channel=channel, key=key, ref=ref, last_seen=self.clock())
         self._conversations[(channel, key)] = conv
         while len(self._conversations) > MAX_CONVERSATIONS:
             _, old = self._conversations.popitem(last=False)
@@ -188,6 +190,16 @@ class Session:
     def find(self, channel: str, key: str) -> Conversation | None:
         """The conversation if it exists (without creating one)."""
         return self._conversations.get((channel, key))
+
+    def expire_idle(self, idle: float = IDLE_SECONDS) -> int:
+        """Forget conversations quiet for `idle` seconds (their memory only: age, area,
+        buttons); how many. The log is not touched: retention handles that."""
+        cutoff = self.clock() - idle
+        old = [k for k, c in self._conversations.items()
+               if c.last_seen < cutoff and not c.held and not c.lock.locked()]
+        for k in old:
+            self.drop(*k)
+        return len(old)
 
     def drop(self, channel: str, key: str) -> None:
         """Forget a conversation's memory entirely (its state and any held messages)."""
@@ -209,6 +221,7 @@ class Session:
         """
         conv = self.conversation(channel.name, key)
         now = self.clock()
+        conv.last_seen = now
         # The safety screen runs here only when its answer changes what happens (over the
         # limit, or holding a burst); the engine screens every message it answers anyway.
         over = not self._within_limit(conv, event, now)

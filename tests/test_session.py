@@ -334,3 +334,18 @@ async def test_closing_does_not_wait_forever_for_alerts(
     await session.close(grace=0.2)
     assert loop.time() - started < 2.0
     assert "1 background task(s) unfinished" in caplog.text
+
+
+async def test_idle_conversations_are_forgotten(live: LiveCatalogue) -> None:
+    """After two hours of quiet a conversation's memory (age, area) goes; active ones stay."""
+    clock = Clock()
+    session = Session(live, burst_window=0.0, clock=clock)
+    screen = Screen()
+    await session.handle(screen, "quiet", Event("text", "im 15 in e17 any football"))
+    clock.t += 3600
+    await session.handle(screen, "busy", Event("text", "any music"))
+    clock.t += 3601
+    assert session.expire_idle() == 1
+    assert session.find("test", "quiet") is None and session.find("test", "busy") is not None
+    assert session.conversation("test", "quiet").state.age is None
+    await session.close()

@@ -48,7 +48,7 @@ MAX_CHARS = 2000
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{32,64}")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 FEEDBACK_WAIT = 0.3  # seconds to wait for the turn id before answering without feedback
-MAX_BOXES = 20_000
+MAX_BOXES = 10_000
 ENGINE_COMMANDS = ("start", "help", "services", "privacy", "human")
 STATIC = {"app.css": "text/css; charset=utf-8", "app.js": "text/javascript; charset=utf-8"}
 
