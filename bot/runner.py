@@ -206,6 +206,11 @@ async def _start_telegram(settings: Settings, live: Any, session: Any,
 
     from bot.channels.telegram import build_application, signpost_of, start, webhook_route
 
+    if settings.webhook:
+        path = settings.webhook_path
+        if not path or path.split("/")[0] in ("api", "static", "healthz"):
+            raise CannotStart(f"SIGNPOST_WEBHOOK_URL's path /{path} is the web chat's own; use "
+                              "a path of its own, e.g. https://chat.example.org/telegram-hook")
     app = build_application(settings, live, session=session, updater=not settings.webhook)
 
     def on_revoked() -> None:

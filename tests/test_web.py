@@ -485,3 +485,16 @@ async def test_run_on_a_busy_port_says_so_and_exits_2(tmp_path: Path) -> None:
     assert proc.returncode == 2, err.decode()[-2000:]
     assert f"cannot listen on 127.0.0.1:{port}" in err.decode()
     assert "SIGNPOST_WEB_PORT" in err.decode() and "Traceback" not in err.decode()
+
+
+async def test_webhook_path_may_not_take_the_chats_own(tmp_path: Path) -> None:
+    """A webhook URL whose path is / or under /api would hide the chat: refused at start."""
+    from bot.live import LiveCatalogue
+    from bot.runner import CannotStart, serve
+
+    base = Settings(token="123456789:AAHfakeTokenForSignpostTests_0123456789",
+                    catalogue_dir=REPO, data_dir=tmp_path / "data",
+                    webhook_secret="s3cret-Hook_1")
+    for url in ("https://chat.example.org/", "https://chat.example.org/api/send"):
+        with pytest.raises(CannotStart, match="use a path of its own"):
+            await serve(replace(base, webhook_url=url), LiveCatalogue(REPO))
