@@ -263,6 +263,16 @@ async def test_message_length_cap(web: Any) -> None:
     assert "999" in text_of(long)
 
 
+async def test_an_over_long_disclosure_is_still_answered(web: Any) -> None:
+    """A disclosure is never turned away for its length: its first 2,000 characters are
+    answered, safety first."""
+    async with web() as w:
+        token = await w.start()
+        r = await w.say(token, "they stabbed my friend hes bleeding " + "please " * 400)
+    assert r.status_code == 200
+    assert r.json()["messages"][0]["parts"][0]["safety"]
+
+
 async def test_body_is_limited_before_it_is_read(web: Any) -> None:
     """A huge Content-Length is refused at once; a huge chunked body is cut off."""
     async with web() as w:

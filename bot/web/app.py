@@ -295,7 +295,10 @@ class WebChat:
         # JSON can carry a lone UTF-16 surrogate, which no file or database can store.
         text = _LONE_SURROGATE.sub("\ufffd", text)
         if len(text) > MAX_CHARS:
-            raise Rejected(413, TOO_LONG)
+            # Too long to answer, unless it is a disclosure: that is never turned away.
+            if not self.session.is_safety(text[:MAX_CHARS]):
+                raise Rejected(413, TOO_LONG)
+            text = text[:MAX_CHARS]
         if not text.strip():
             raise Rejected(400, "That message is empty. Type something, or pick a button.")
         command = text.strip()[1:].split(maxsplit=1)[0].lower() if text.startswith("/") \
