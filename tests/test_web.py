@@ -508,3 +508,24 @@ async def test_webhook_path_may_not_take_the_chats_own(tmp_path: Path) -> None:
     for url in ("https://chat.example.org/", "https://chat.example.org/api/send"):
         with pytest.raises(CannotStart, match="use a path of its own"):
             await serve(replace(base, webhook_url=url), LiveCatalogue(REPO))
+
+
+async def test_a_crash_in_the_app_still_answers_with_999(
+        live: LiveCatalogue, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """If something breaks inside the web app, the person still gets 999 and a human route,
+    and the log does not quote what they typed."""
+    session = Session(live, burst_window=0.0)
+
+    async def broken(channel: Any, key: str, event: Any) -> Any:
+        raise RuntimeError(f"boom on {event.text}")
+
+    session.handle = broken  # type: ignore[method-assign]
+    chat = WebChat(session, Settings(token="", catalogue_dir=REPO, data_dir=tmp_path))
+    transport = httpx.ASGITransport(app=chat.app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url=ORIGIN) as c:
+        r = await c.post("/api/send", json={"token": "t" * 43, "text": "my secret words"},
+                         headers={"Origin": ORIGIN})
+    await session.close()
+    assert r.status_code == 500 and "999" in text_of(r) and "0800 1111" in text_of(r)
+    assert r.headers["content-security-policy"].startswith("default-src 'none'")
+    assert "RuntimeError" in caplog.text and "secret words" not in caplog.text

@@ -22,6 +22,7 @@ import logging
 import re
 import secrets
 import time
+import traceback
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -174,7 +175,14 @@ class SecurityHeaders:
                 message["headers"] = raw + self.headers
             await send(message)
 
-        await self.app(scope, receive, with_headers)
+        try:
+            await self.app(scope, receive, with_headers)
+        except Exception as exc:
+            # Starlette has already answered with `crashed` (999 and a human route); log
+            # the failure here without its message, which could quote what was typed.
+            frames = "".join(traceback.format_tb(exc.__traceback__))
+            log.error("the web chat failed on %s %s (%s); answered with the error reply\n%s",
+                      scope.get("method"), scope.get("path"), type(exc).__name__, frames)
 
 
 # ---------------------------------------------------------------- the app
@@ -207,7 +215,7 @@ class WebChat:
             Route("/api/forget", self.forget, methods=["POST"]),
             *extra_routes,
         ]
-        starlette = Starlette(routes=routes_)
+        starlette = Starlette(routes=routes_, exception_handlers={Exception: crashed})
         self.app: ASGIApp = SecurityHeaders(starlette, settings.web_embed_origins)
 
     # ------------------------------------------------------------ pages
@@ -344,6 +352,14 @@ def _rejected(exc: Rejected) -> Response:
     item = reply_json(notice(exc.message, ChatState(), kind="error"))
     item["notice"] = True
     return JSONResponse({"error": exc.message, "messages": [item]}, status_code=exc.status)
+
+
+async def crashed(request: Request, exc: Exception) -> Response:
+    """Any failure inside the app: the error reply, with 999 and a 24/7 human route."""
+    item = reply_json(notice(routes.ERROR_REPLY, ChatState(), kind="error"))
+    item["notice"] = True
+    return JSONResponse({"error": "Something went wrong on our side.", "messages": [item]},
+                        status_code=500)
 
 
 def _too_fast() -> Response:
