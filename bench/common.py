@@ -146,3 +146,18 @@ def distinct_messages(count: int, seed: int = 13, safety_share: float = 0.1) -> 
             seen.add(text)
             out.append(text)
     return out
+
+
+def process_memory(pid: int) -> dict[str, float]:
+    """Current and peak RSS of a process in MB, from /proc (empty if it has gone)."""
+    out: dict[str, float] = {}
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return out
+    for line in lines:
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            out["rss_mb" if key == "VmRSS" else "peak_rss_mb"] = round(
+                int(value.split()[0]) / 1024, 1)
+    return out

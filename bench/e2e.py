@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import socket
 import sqlite3
@@ -40,7 +39,15 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import REPO, cold_start_line, distinct_messages, ms, save, table
+from bench.common import (
+    REPO,
+    cold_start_line,
+    distinct_messages,
+    ms,
+    process_memory,
+    save,
+    table,
+)
 
 TOKEN = "123456789:AAHbenchTokenForSignpostOnly_0123456789"
 SECRET = "bench-Secret_123"
@@ -202,16 +209,9 @@ class Bot:
         r.raise_for_status()
 
     def memory(self) -> dict[str, float]:
-        """Current and peak RSS of the bot process, from /proc."""
+        """Current and peak RSS of the process, from /proc."""
         assert self.proc is not None
-        out: dict[str, float] = {}
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-                key, _, value = line.partition(":")
-                if key in ("VmRSS", "VmHWM"):
-                    out["rss_mb" if key == "VmRSS" else "peak_rss_mb"] = round(
-                        int(value.split()[0]) / 1024, 1)
-        return out
+        return process_memory(self.proc.pid)
 
     def cpu_seconds(self) -> float:
         import psutil

@@ -46,7 +46,7 @@ from typing import Any
 import httpx
 import numpy as np
 
-from bench.common import REPO, distinct_messages, ms, save, table
+from bench.common import REPO, distinct_messages, ms, process_memory, save, table
 
 TOKEN = "123456789:AAHbenchTokenForSignpostOnly_0123456789"
 GAP = 1.6  # seconds between two messages of one conversation: more than the burst window
@@ -95,15 +95,9 @@ class Server:
                 await asyncio.sleep(0.05)
 
     def memory(self) -> dict[str, float]:
+        """Current and peak RSS of the process, from /proc."""
         assert self.proc is not None
-        out: dict[str, float] = {}
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-                key, _, value = line.partition(":")
-                if key in ("VmRSS", "VmHWM"):
-                    out["rss_mb" if key == "VmRSS" else "peak_rss_mb"] = round(
-                        int(value.split()[0]) / 1024, 1)
-        return out
+        return process_memory(self.proc.pid)
 
     def cpu_seconds(self) -> float:
         assert self.proc is not None

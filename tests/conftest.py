@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.catalogue import LONDON, Catalogue, load_or_raise
 from bot.dialogue import Engine
+from bot.live import LiveCatalogue
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -52,3 +55,21 @@ def make_catalogue(tmp_path: Path) -> Callable[..., Path]:
         return root
 
     return make
+
+
+@pytest.fixture(scope="session")
+def live() -> LiveCatalogue:
+    """The shipped catalogue as a running server holds it (tests never change it)."""
+    lc = LiveCatalogue(REPO)
+    assert lc.catalogue is not None, [str(p) for p in lc.last_problems]
+    return lc
+
+
+def logged_turns(data: Path) -> list[dict[str, Any]]:
+    """Every row of the conversation log in `data`, oldest first, read-only."""
+    conn = sqlite3.connect(f"file:{data / 'signpost.db'}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute("SELECT * FROM turns ORDER BY id")]
+    finally:
+        conn.close()

@@ -5,11 +5,9 @@ from __future__ import annotations
 import asyncio
 import copy
 import datetime as dt
-import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -19,16 +17,9 @@ from bot.dialogue import ChatState, Engine, Reply
 from bot.live import LiveCatalogue
 from bot.session import SLOW_DOWN, Event, FloodPolicy, Outgoing, Session
 from bot.store import AsyncStore
-from tests.conftest import REPO
+from tests.conftest import logged_turns
 
 WINDOW = 0.15  # a short burst window keeps the tests quick
-
-
-@pytest.fixture(scope="module")
-def live() -> LiveCatalogue:
-    lc = LiveCatalogue(REPO)
-    assert lc.catalogue is not None
-    return lc
 
 
 @dataclass
@@ -69,15 +60,6 @@ async def store(tmp_path: Path) -> AsyncIterator[AsyncStore]:
     await s.close()
 
 
-def turns(data: Path) -> list[dict[str, Any]]:
-    conn = sqlite3.connect(f"file:{data / 'signpost.db'}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute("SELECT * FROM turns ORDER BY id")]
-    finally:
-        conn.close()
-
-
 async def test_a_message_is_answered_at_once_and_logged(live: LiveCatalogue, tmp_path: Path,
                                                         store: AsyncStore) -> None:
     """A first message gets the engine's answer straight away; the turn is logged."""
@@ -89,7 +71,7 @@ async def test_a_message_is_answered_at_once_and_logged(live: LiveCatalogue, tmp
     assert key == "k1" and out.reply.services and out.reply.intent == "sport"
     assert out.turn is not None and isinstance(await out.turn, int)
     await session.close()
-    [row] = turns(tmp_path / "data")
+    [row] = logged_turns(tmp_path / "data")
     assert row["channel"] == "test" and row["intent"] == "sport"
     assert row["ref"].startswith("c-") and "k1" not in row["ref"]
 
@@ -108,7 +90,7 @@ async def test_a_burst_is_one_turn(live: LiveCatalogue, tmp_path: Path,
     merged = screen.shown[1][1]
     assert merged.merged == 2 and merged.reply.intent == "sport"
     await session.close()
-    logged = [r["text"] for r in turns(tmp_path / "data")]
+    logged = [r["text"] for r in logged_turns(tmp_path / "data")]
     assert logged == ["hi", "any football\nnear me?"]
 
 
@@ -241,7 +223,7 @@ async def test_forget_erases_the_log_and_the_memory(live: LiveCatalogue, tmp_pat
     text = await session.forget(conv)
     assert "erased 1 message(s)" in text and conv.state.age is None
     await session.close()
-    assert [r["text"] for r in turns(tmp_path / "data")] == ["any music"]
+    assert [r["text"] for r in logged_turns(tmp_path / "data")] == ["any music"]
 
 
 async def test_feedback_only_on_this_conversations_turn(live: LiveCatalogue, tmp_path: Path,
@@ -255,7 +237,7 @@ async def test_feedback_only_on_this_conversations_turn(live: LiveCatalogue, tmp
     assert not await session.feedback(session.conversation("test", "x"), turn_id, False)
     assert await session.feedback(session.conversation("test", "k"), turn_id, True)
     await session.close()
-    assert turns(tmp_path / "data")[0]["helpful"] == 1
+    assert logged_turns(tmp_path / "data")[0]["helpful"] == 1
 
 
 async def test_buttons_commands_and_old_buttons(live: LiveCatalogue) -> None:

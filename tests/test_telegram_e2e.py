@@ -14,7 +14,6 @@ import logging
 import os
 import re
 import signal
-import sqlite3
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
@@ -36,7 +35,7 @@ from bot.logsafe import forget_secrets, protect, protect_handlers
 from bot.session import Session
 from bot.store import AsyncStore
 from bot.web.app import WebChat
-from tests.conftest import REPO
+from tests.conftest import REPO, logged_turns
 from tests.fake_telegram import FakeTelegram, buttons, text_of
 
 TOKEN = "123456789:AAHfakeTokenForSignpostTests_0123456789"
@@ -48,14 +47,6 @@ ADMIN_CHAT = -1001234500002
 ADMIN_ID = 5550009999
 
 CLARIFY_CANDIDATES = ("music or sport", "sport or drama", "music or college", "sport or youth")
-
-
-@pytest.fixture(scope="module")
-def live() -> LiveCatalogue:
-    """The shipped catalogue, loaded once for the module (tests never change it)."""
-    lc = LiveCatalogue(REPO)
-    assert lc.catalogue is not None, [str(p) for p in lc.last_problems]
-    return lc
 
 
 @dataclass
@@ -150,15 +141,6 @@ def start_bot(fake: FakeTelegram, tmp_path: Path, live: LiveCatalogue
     return start
 
 
-def turns(data: Path) -> list[dict[str, Any]]:
-    conn = sqlite3.connect(f"file:{data / 'signpost.db'}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute("SELECT * FROM turns ORDER BY id")]
-    finally:
-        conn.close()
-
-
 # ---------------------------------------------------------------- conversation
 
 
@@ -189,7 +171,7 @@ async def test_free_text_gets_cards_and_feedback_is_stored(start_bot: Any) -> No
         edited = bot.fake.messages[KEZ_ID][answer["message_id"]]
         assert not any(d.startswith("1|fb:") for _, d in buttons(edited))
         assert bot.fake.callback_answers[-1].get("text") == tg.FEEDBACK_THANKS
-    rows = turns(bot.data)
+    rows = logged_turns(bot.data)
     assert rows[-1]["helpful"] == 1 and rows[-1]["intent"] == "sport"
 
 
@@ -306,7 +288,7 @@ async def test_a_burst_is_answered_as_one_turn(start_bot: Any) -> None:
         await bot.fake.quiet(0.6)
         said = bot.fake.bot_messages(KEZ_ID)
     assert len(said) == 2 and "When:" in said[1]["text"]
-    assert [t["text"] for t in turns(bot.data)] == ["hello", "any football\nnear me"]
+    assert [t["text"] for t in logged_turns(bot.data)] == ["hello", "any football\nnear me"]
 
 
 async def test_flood_slows_down_but_never_drops_safety(start_bot: Any, live: LiveCatalogue
@@ -331,7 +313,7 @@ async def test_flood_slows_down_but_never_drops_safety(start_bot: Any, live: Liv
     at = next(n for n, t in enumerate(said) if n and "999" in t.split("\n")[0])
     assert said.index(tg.SLOW_DOWN) < at, "told about skipping before the safety reply"
     assert len(said) - at <= 2, "nothing answered after the safety reply and its follow-on"
-    logged = [t["text"] for t in turns(bot.data)]
+    logged = [t["text"] for t in logged_turns(bot.data)]
     assert logged[0] == "hello" and len(logged) == 2
     assert "hello again 18" in logged[1] and danger in logged[1]
     assert "hello again 19" not in logged[1], "messages over 20 a minute were skipped"
@@ -381,7 +363,8 @@ async def test_crash_outside_the_engine_still_answers(start_bot: Any) -> None:
     assert reply["text"] == routes.ERROR_REPLY and "999" in reply["text"]
 
 
-async def test_long_and_unsafe_text_is_split_and_escaped(start_bot: Any) -> None:
+async def test_long_and_unsafe_text_is_split_and_escaped(start_bot: Any,
+                                                         live: LiveCatalogue) -> None:
     """Over-long replies are split under 4096 characters; <, > and & arrive as written."""
 
     class Wordy(Engine):
@@ -441,10 +424,10 @@ async def test_forget_erases_the_log(start_bot: Any) -> None:
     async with start_bot() as bot:
         await bot.ask("any football near me")
         await bot.ask("what about music")
-        assert len(turns(bot.data)) == 2
+        assert len(logged_turns(bot.data)) == 2
         [done] = await bot.ask("/forget")
     assert "erased 2 message(s)" in done["text"]
-    assert turns(bot.data) == []
+    assert logged_turns(bot.data) == []
 
 
 async def test_safety_alert_reaches_staff_without_identifiers(start_bot: Any) -> None:
@@ -589,7 +572,7 @@ async def test_webhook_route_in_the_web_app(fake: FakeTelegram, tmp_path: Path,
         await session.close()
     assert (wrong.status_code, huge.status_code, right.status_code) == (403, 413, 200)
     assert "When:" in answer["text"] and page.status_code == 200
-    assert [r["channel"] for r in turns(tmp_path / "data")] == ["telegram", "web"]
+    assert [r["channel"] for r in logged_turns(tmp_path / "data")] == ["telegram", "web"]
 
 
 # ---------------------------------------------------------------- secrets and privacy
@@ -636,7 +619,7 @@ async def test_database_holds_no_identifiers(start_bot: Any) -> None:
         await bot.ask("im 17 in e17, any boxing? my number is 07700 900461")
         await bot.ask("i want to kill myself, call +44 7700 900461")
         await bot.ask(f"add me on insta @{KEZ_HANDLE}")
-        assert len(turns(bot.data)) == 4
+        assert len(logged_turns(bot.data)) == 4
     files = [p for p in bot.data.iterdir() if p.is_file()]
     assert any(p.name.endswith(".db") for p in files)
     blob = b"".join(p.read_bytes() for p in files)
@@ -680,7 +663,7 @@ async def test_run_without_token_serves_the_web_chat(tmp_path: Path,
     assert answer.status_code == 200 and answer.json()["messages"][0]["parts"][0]["services"]
     assert "web chat on http://127.0.0.1" in err and "stopped" in err
     assert "127.0.0.1:" not in err.split("web chat on")[0], "no client address is logged"
-    rows = turns(tmp_path / "data")
+    rows = logged_turns(tmp_path / "data")
     assert [r["channel"] for r in rows] == ["web", "web"]
 
 

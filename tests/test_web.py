@@ -7,7 +7,6 @@ import html
 import json
 import logging
 import re
-import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -24,16 +23,9 @@ from bot.session import Session
 from bot.store import AsyncStore
 from bot.web.app import MAX_CHARS, TOO_FAST, WebChat
 from bot.web.guard import Limiter, client_address, networks
-from tests.conftest import REPO
+from tests.conftest import REPO, logged_turns
 
 ORIGIN = "http://testserver"
-
-
-@pytest.fixture(scope="module")
-def live() -> LiveCatalogue:
-    lc = LiveCatalogue(REPO)
-    assert lc.catalogue is not None
-    return lc
 
 
 @dataclass
@@ -85,15 +77,6 @@ def web(live: LiveCatalogue, tmp_path: Path) -> Callable[..., Any]:
         await session.close()
 
     return make
-
-
-def turns(data: Path) -> list[dict[str, Any]]:
-    conn = sqlite3.connect(f"file:{data / 'signpost.db'}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute("SELECT * FROM turns ORDER BY id")]
-    finally:
-        conn.close()
 
 
 def text_of(response: httpx.Response) -> str:
@@ -168,7 +151,7 @@ async def test_a_message_gets_services_with_tel_links_and_is_logged(web: Any) ->
         [msg] = r.json()["messages"]
         assert msg["parts"][0]["services"]
         assert isinstance(msg["parts"][0]["feedback"], int)
-    rows = turns(w.data)
+    rows = logged_turns(w.data)
     assert [r_["channel"] for r_ in rows] == ["web", "web"]
     assert rows[-1]["intent"] == "sport" and token not in rows[-1]["ref"]
 
@@ -220,7 +203,7 @@ async def test_a_burst_of_requests_is_one_turn(web: Any) -> None:
     assert statuses == ["held", "merged"]
     answer = a if a.json()["messages"] else b
     assert answer.json()["messages"][0]["parts"][0]["services"]
-    assert turns(w.data)[-1]["text"] == "any football\nnear me?"
+    assert logged_turns(w.data)[-1]["text"] == "any football\nnear me?"
 
 
 async def test_typed_commands_and_forget(web: Any) -> None:
@@ -233,7 +216,7 @@ async def test_typed_commands_and_forget(web: Any) -> None:
         assert w.chat.session.find("web", token) is None
     assert "keep" in text_of(privacy).lower()
     assert gone.status_code == 200 and "erased 3 message(s)" in text_of(gone)
-    assert turns(w.data) == []
+    assert logged_turns(w.data) == []
 
 
 async def test_feedback_is_stored_for_this_conversation_only(web: Any) -> None:
@@ -246,7 +229,7 @@ async def test_feedback_is_stored_for_this_conversation_only(web: Any) -> None:
         stolen = await w.post("/api/feedback", {"token": other, "turn": turn, "helpful": False})
         ok = await w.post("/api/feedback", {"token": token, "turn": turn, "helpful": True})
     assert stolen.json()["stored"] is False and ok.json()["stored"] is True
-    assert next(t for t in turns(w.data) if t["id"] == turn)["helpful"] == 1
+    assert next(t for t in logged_turns(w.data) if t["id"] == turn)["helpful"] == 1
 
 
 # ---------------------------------------------------------------- hostile requests
@@ -468,7 +451,7 @@ async def test_hostile_text_gets_an_answer_never_a_500(web: Any, text: str) -> N
     assert r.status_code in (200, 400), r.text
     assert r.json()["messages"]
     assert after.status_code == 200, "the conversation still works afterwards"
-    logged = [t["text"] for t in turns(w.data)]
+    logged = [t["text"] for t in logged_turns(w.data)]
     assert len(logged) == (3 if r.status_code == 200 else 2), "every answered turn is logged"
 
 
