@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import shutil
 import sqlite3
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.alerts import Alert
 from bot.catalogue import LONDON, Catalogue, load_or_raise
-from bot.dialogue import Engine
+from bot.dialogue import ChatState, Engine, Reply
 from bot.live import LiveCatalogue
 
 REPO = Path(__file__).resolve().parent.parent
@@ -73,3 +76,30 @@ def logged_turns(data: Path) -> list[dict[str, Any]]:
         return [dict(r) for r in conn.execute("SELECT * FROM turns ORDER BY id")]
     finally:
         conn.close()
+
+
+class BrokenEngine(Engine):
+    """An engine whose free-text answer always raises, quoting the message (as a careless
+    exception might), so tests can check the crash reply and that logs do not quote it."""
+
+    def respond(self, text: str, state: ChatState | None = None,
+                now: dt.datetime | None = None) -> Reply:
+        raise RuntimeError(f"boom on {text}")
+
+
+def broken_live(live: LiveCatalogue) -> LiveCatalogue:
+    """A copy of `live` whose engine crashes on every message."""
+    broken = copy.copy(live)
+    broken.engine = BrokenEngine(live.catalogue)
+    return broken
+
+
+@dataclass
+class RecordingSink:
+    """An AlertSink that keeps what it is given."""
+
+    name: str = "test sink"
+    posted: list[Alert] = field(default_factory=list)
+
+    async def post(self, alert: Alert) -> None:
+        self.posted.append(alert)

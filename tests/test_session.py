@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
-import datetime as dt
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,11 +11,10 @@ import pytest
 
 from bot import routes
 from bot.alerts import Alert
-from bot.dialogue import ChatState, Engine, Reply
 from bot.live import LiveCatalogue
 from bot.session import SLOW_DOWN, Event, FloodPolicy, Outgoing, Session
 from bot.store import AsyncStore
-from tests.conftest import logged_turns
+from tests.conftest import RecordingSink, broken_live, logged_turns
 
 WINDOW = 0.15  # a short burst window keeps the tests quick
 
@@ -34,15 +31,6 @@ class Screen:
 
     def texts(self) -> list[str]:
         return [out.reply.text for _, out in self.shown]
-
-
-@dataclass
-class Sink:
-    name: str = "test sink"
-    posted: list[Alert] = field(default_factory=list)
-
-    async def post(self, alert: Alert) -> None:
-        self.posted.append(alert)
 
 
 class Clock:
@@ -160,13 +148,7 @@ async def test_engine_crash_gives_999_and_a_scrubbed_trace(
         live: LiveCatalogue, caplog: pytest.LogCaptureFixture) -> None:
     """A crashing engine: the crash reply (or the floor's safety reply); no text logged."""
 
-    class Broken(Engine):
-        def respond(self, text: str, state: ChatState | None = None,
-                    now: dt.datetime | None = None) -> Reply:
-            raise RuntimeError(f"boom on {text}")
-
-    broken = copy.copy(live)
-    broken.engine = Broken(live.catalogue)
+    broken = broken_live(live)
     session = Session(broken, burst_window=0.0)
     screen = Screen()
     await session.handle(screen, "secret-key-1", Event("text", "any football near me"))
@@ -181,7 +163,7 @@ async def test_engine_crash_gives_999_and_a_scrubbed_trace(
 
 async def test_alerts_go_through_every_sink_once_per_window(live: LiveCatalogue) -> None:
     """A disclosure alerts each sink once, redacted, with the reference and no key."""
-    sinks = [Sink("a"), Sink("b")]
+    sinks = [RecordingSink("a"), RecordingSink("b")]
     session = Session(live, sinks=list(sinks), burst_window=0.0)
     screen = Screen()
     await session.handle(screen, "tok-abc", Event("text", "i want to kill myself, ring me "
@@ -204,7 +186,7 @@ async def test_a_failing_sink_does_not_stop_the_others(live: LiveCatalogue) -> N
         async def post(self, alert: Alert) -> None:
             raise ConnectionError("network down")
 
-    ok = Sink()
+    ok = RecordingSink()
     session = Session(live, sinks=[Down(), ok], burst_window=0.0)
     await session.handle(Screen(), "k", Event("text", "someone pulled a knife on me"))
     await session.close()

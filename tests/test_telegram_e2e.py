@@ -35,7 +35,7 @@ from bot.logsafe import forget_secrets, protect, protect_handlers
 from bot.session import Session
 from bot.store import AsyncStore
 from bot.web.app import WebChat
-from tests.conftest import REPO, logged_turns
+from tests.conftest import REPO, broken_live, logged_turns
 from tests.fake_telegram import FakeTelegram, buttons, text_of
 
 TOKEN = "123456789:AAHfakeTokenForSignpostTests_0123456789"
@@ -324,13 +324,7 @@ async def test_engine_crash_still_answers_with_999(start_bot: Any, live: LiveCat
     """An engine that raises: the person still gets 999, or the floor's safety reply; the
     logged traceback does not quote the message."""
 
-    class Broken(Engine):
-        def respond(self, text: str, state: ChatState | None = None,
-                    now: dt.datetime | None = None) -> Reply:
-            raise RuntimeError(f"boom on {text}")
-
-    broken = copy.copy(live)
-    broken.engine = Broken(live.catalogue)
+    broken = broken_live(live)
     async with start_bot(live_=broken) as bot:
         [plain] = await bot.ask("any football near me")
         [danger] = await bot.ask("i want to kill myself")

@@ -9,39 +9,29 @@ import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from bot.alerts import Alert
 from bot.config import Settings
 from bot.live import LiveCatalogue
 from bot.session import Session
 from bot.store import AsyncStore
 from bot.web.app import MAX_CHARS, TOO_FAST, WebChat
 from bot.web.guard import Limiter, client_address, networks
-from tests.conftest import REPO, logged_turns
+from tests.conftest import REPO, RecordingSink, logged_turns
 
 ORIGIN = "http://testserver"
-
-
-@dataclass
-class Sink:
-    name: str = "test sink"
-    posted: list[Alert] = field(default_factory=list)
-
-    async def post(self, alert: Alert) -> None:
-        self.posted.append(alert)
 
 
 @dataclass
 class Web:
     client: httpx.AsyncClient
     chat: WebChat
-    sink: Sink
+    sink: RecordingSink
     data: Path
 
     async def post(self, path: str, body: Any, **headers: str) -> httpx.Response:
@@ -68,7 +58,7 @@ def web(live: LiveCatalogue, tmp_path: Path) -> Callable[..., Any]:
         settings = replace(Settings(token="", catalogue_dir=REPO, data_dir=tmp_path / "data"),
                            **over)
         store = await AsyncStore.open(settings.data_dir, "k" * 32)
-        sink = Sink()
+        sink = RecordingSink()
         session = Session(live, store, sinks=[sink], burst_window=burst_window)
         chat = WebChat(session, settings)
         transport = httpx.ASGITransport(app=chat.app, client=client)
