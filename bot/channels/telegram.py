@@ -78,6 +78,7 @@ from bot.session import (
     FORGET_DONE,
     FORGET_LATER,
     FORGET_NOTHING,
+    MAX_CONVERSATIONS,
     NOT_TEXT,
     SLOW_DOWN,
     Conversation,
@@ -212,7 +213,9 @@ class Signpost:
         self.sink: TelegramStaffGroup | None = None
         self._groups_told: set[int] = set()
         self._answered: OrderedDict[int, None] = OrderedDict()
-        self._current: dict[int, int] = {}  # chat id -> update being handled (one per chat)
+        # chat id -> the update being handled (one at a time per chat), for the error
+        # handler's "was this one answered?"; bounded like the session's conversations.
+        self._current: OrderedDict[int, int] = OrderedDict()
         self._aliases: dict[str, str] = {}
         self._jobs: list[asyncio.Task[None]] = []
         self.inbox = Inbox(CHANNEL)
@@ -374,6 +377,9 @@ class Signpost:
         if update.edited_message is not None and update.edited_message.location is not None:
             raise ApplicationHandlerStop  # a live location moving: answered once, when shared
         self._current[chat.id] = update.update_id
+        self._current.move_to_end(chat.id)
+        while len(self._current) > MAX_CONVERSATIONS:
+            self._current.popitem(last=False)
         if update.message is not None:
             self.session.remember_message(self.conversation(chat.id),
                                           update.message.message_id)
