@@ -35,7 +35,6 @@ from tests.test_telegram_e2e import KEZ_HANDLE, KEZ_ID, KEZ_NAME, TOKEN
 
 # The end-to-end module's fixtures, shared: a fake Bot API and a bot running against it.
 fake = e2e.fake
-live = e2e.live
 start_bot = e2e.start_bot
 
 PHONE = "07700 900461"

@@ -20,7 +20,6 @@ from tests import test_telegram_e2e as e2e
 from tests.test_faults import UNREADABLE_POLL
 
 fake = e2e.fake
-live = e2e.live
 start_bot = e2e.start_bot
 
 

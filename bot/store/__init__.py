@@ -35,6 +35,7 @@ Delayed /forget requests are written down in bot.forget_journal.
 from bot.secretkey import SECRET_NAME, parse_secret
 from bot.store.aio import AsyncStore
 from bot.store.log import Store
+from bot.store.queries import recent_texts, select_audit, select_turn, select_turns
 from bot.store.schema import (
     BUSY_TIMEOUT,
     DB_NAME,
@@ -47,7 +48,6 @@ from bot.store.schema import (
     schema_version,
     stamp,
 )
-from bot.store.queries import recent_texts, select_audit, select_turn, select_turns
 from bot.store.sql import (
     HIDE_WINDOW,
     add_audit,
