@@ -345,7 +345,7 @@ def distinct_rankings(messages: list[str]) -> int:
 
 async def run_all(args: argparse.Namespace) -> dict[str, Any]:
     need = int((args.inflight * 4 + 40 + args.rate) * args.seconds * 1.5) + 5000
-    messages = distinct_messages(need)
+    messages = distinct_messages(need, safety_share=args.safety_share)
     fake = None
     if args.telegram:
         sys.path.insert(0, str(REPO))
@@ -416,6 +416,8 @@ def main(argv: list[str]) -> int:
     p.add_argument("--inflight", type=int, default=100)
     p.add_argument("--rate", type=float, default=300.0)
     p.add_argument("--seconds", type=float, default=20.0)
+    p.add_argument("--safety-share", type=float, default=0.1,
+                   help="share of messages that are disclosures (default 0.1)")
     p.add_argument("--runs", default="throughput,people,offered",
                    help="which runs, comma-separated (default: all three)")
     p.add_argument("--telegram", action="store_true",

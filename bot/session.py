@@ -42,7 +42,7 @@ from typing import Any, Literal, Protocol
 
 from bot import routes
 from bot.alerts import Alert, AlertLimiter, AlertSink
-from bot.dialogue import ChatState, Engine, Reply, crash_reply
+from bot.dialogue import Button, ChatState, Engine, Reply, crash_reply
 from bot.live import LiveCatalogue
 from bot.safety import floor_screen
 from bot.store import FORGET_FAILED, AsyncStore
@@ -53,6 +53,7 @@ BURST_WINDOW = 1.5  # seconds: messages this close together are one turn
 MAX_HOLD = 4.0  # seconds: a held burst is answered at the latest this long after it began
 MAX_MERGED_CHARS = 8000  # a merged turn longer than this keeps its first part only
 MAX_CONVERSATIONS = 10_000  # ~4 KB each in memory; least recently used dropped first
+MAX_SHARED_CHOICES = 2_000  # distinct button sets kept for sharing between conversations
 IDLE_SECONDS = 2 * 3600.0  # a conversation quiet this long is forgotten (memory only)
 CLOSE_GRACE = 5.0  # seconds background work (alerts) may take when the server stops
 HIDE_WINDOW = dt.timedelta(hours=48)
@@ -166,6 +167,7 @@ class Session:
         self._conversations: OrderedDict[tuple[str, str], Conversation] = OrderedDict()
         self._ref_key = secrets.token_bytes(32)  # only used when there is no store
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._choices: dict[tuple[Button, ...], tuple[Button, ...]] = {}
 
     # ------------------------------------------------------------ conversations
 
@@ -206,6 +208,14 @@ class Session:
         conv = self._conversations.pop((channel, key), None)
         if conv is not None and conv.timer is not None:
             conv.timer.cancel()
+
+    def _shared(self, choices: tuple[Button, ...]) -> tuple[Button, ...]:
+        """One copy of each set of buttons for all conversations (the menu's 26 buttons
+        were most of a conversation's memory)."""
+        shared = self._choices.setdefault(choices, choices)
+        if len(self._choices) > MAX_SHARED_CHOICES:
+            self._choices.clear()
+        return shared
 
     def _fallback_ref(self, channel: str, key: str) -> str:
         msg = f"{channel}\x1f{key}".encode()
@@ -346,7 +356,8 @@ class Session:
     async def deliver(self, channel: Channel, conv: Conversation, reply: Reply, logged: str,
                       *, log_turn: bool = True, alert: bool = False, merged: int = 1) -> None:
         """Remember the new state, log the turn, alert staff if needed, send the reply."""
-        conv.state = replace(reply.state, location=None)
+        conv.state = replace(reply.state, location=None,
+                             choices=self._shared(reply.state.choices))
         turn: asyncio.Future[Any] | None = None
         if log_turn:
             stored = replace(reply, state=conv.state)
