@@ -64,7 +64,7 @@ class _Lane:
     task: asyncio.Task[None] | None = None
 
 
-def test_alert(now: dt.datetime | None = None) -> Alert:
+def make_test_alert(now: dt.datetime | None = None) -> Alert:
     """The alert `signpost check --send-test-alert` sends: says it is a test, names nobody."""
     return Alert(TEST_REF, TEST_INTENT, now or dt.datetime.now(dt.UTC),
                  "This is a test alert from 'signpost check --send-test-alert'. Nobody needs "
@@ -178,7 +178,7 @@ class AlertRouter:
 
     async def test(self, alert: Alert | None = None, timeout: float = 30.0) -> list[Outcome]:
         """Deliver a test alert through every sink now, side by side; what happened to each."""
-        alert = alert or test_alert()
+        alert = alert or make_test_alert()
 
         async def one(sink: AlertSink) -> Outcome:
             deliver: Callable[[Alert], Awaitable[None]] = getattr(sink, "send_now", sink.post)
