@@ -263,6 +263,9 @@ class EmailSink:
                     await send(build_message(item.alert, self.cfg, item.alert_id), self.cfg,
                                self.tls_context, self.timeout)
                 except Exception as exc:  # any failure: keep it on disk, retry later
+                    task = asyncio.current_task()
+                    if task is not None and task.cancelling():
+                        raise asyncio.CancelledError from None  # the client swallowed it
                     if not self.failing:
                         log.error("could not email a safety alert for %s to %s (%s); it is "
                                   "kept on disk and will be retried", item.alert.ref,
