@@ -62,6 +62,7 @@ class _Lane:
     sink: AlertSink
     queue: asyncio.Queue[Alert] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
     task: asyncio.Task[None] | None = None
+    busy: bool = False  # an alert is being handed to the sink right now
 
 
 def make_test_alert(now: dt.datetime | None = None) -> Alert:
@@ -130,6 +131,7 @@ class AlertRouter:
     async def _work(self, lane: _Lane) -> None:
         while True:
             alert = await lane.queue.get()
+            lane.busy = True
             try:
                 await asyncio.wait_for(lane.sink.post(alert), self.timeout)
             except asyncio.CancelledError:
@@ -141,6 +143,7 @@ class AlertRouter:
                 log.error("could not post a safety alert for %s through %s (%s)", alert.ref,
                           lane.sink.name, type(exc).__name__)
             finally:
+                lane.busy = False
                 lane.queue.task_done()
 
     async def start(self) -> None:
@@ -162,7 +165,7 @@ class AlertRouter:
     async def close(self, grace: float = 5.0) -> None:
         """Give queued alerts `grace` seconds, then stop every lane and every sink."""
         if not await self.drain(grace):
-            left = sum(lane.queue.qsize() for lane in self._lanes)
+            left = sum(lane.queue.qsize() + lane.busy for lane in self._lanes)
             log.error("stopping with %d safety alert(s) not handed to their route", left)
         for lane in self._lanes:
             if lane.task is not None:
