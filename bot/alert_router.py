@@ -24,9 +24,8 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
 
-from bot.alerts import Alert
+from bot.alerts import Alert, AlertSink
 
 log = logging.getLogger(__name__)
 
@@ -36,16 +35,6 @@ NO_ROUTE = "safety alerts go nowhere: set SIGNPOST_ALERT_CHAT_ID or SIGNPOST_ALE
 NO_ROUTE_EVERY = 3600.0  # seconds between the "no route" ERRORs
 TEST_INTENT = "test"  # the intent of `signpost check --send-test-alert`'s alert
 TEST_REF = "c-test"
-
-
-class AlertSink(Protocol):
-    """Somewhere staff are told about a disclosure (the Telegram staff group, an inbox)."""
-
-    name: str  # for the operator's log and `signpost check`, e.g. "Telegram staff group"
-
-    async def post(self, alert: Alert) -> None:
-        """Deliver one alert; raise if it could not be delivered (the router logs it)."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +80,7 @@ class AlertRouter:
         self.timeout = timeout
         self.queue_size = queue_size
         self._lanes: list[_Lane] = []
+        self._retired: list[_Lane] = []  # removed sinks still finishing what they were given
         for sink in sinks:
             self.add(sink)
 
@@ -105,11 +95,10 @@ class AlertRouter:
         self._lanes.append(_Lane(sink, asyncio.Queue(self.queue_size)))
 
     def remove(self, sink: AlertSink) -> None:
-        """Stop routing alerts to this sink (its queued alerts are dropped)."""
+        """Route no new alerts to this sink; what it was already given is still delivered."""
         for lane in [x for x in self._lanes if x.sink is sink]:
-            if lane.task is not None:
-                lane.task.cancel()
             self._lanes.remove(lane)
+            self._retired.append(lane)
 
     async def post(self, alert: Alert) -> None:
         """Queue the alert for every sink and return at once (an AlertSink itself)."""
@@ -155,7 +144,7 @@ class AlertRouter:
 
     async def drain(self, timeout: float) -> bool:
         """Wait until every queued alert has been handed to its sink; False on timeout."""
-        waits = [lane.queue.join() for lane in self._lanes]
+        waits = [lane.queue.join() for lane in (*self._lanes, *self._retired)]
         try:
             await asyncio.wait_for(asyncio.gather(*waits), timeout)
         except TimeoutError:
@@ -164,10 +153,12 @@ class AlertRouter:
 
     async def close(self, grace: float = 5.0) -> None:
         """Give queued alerts `grace` seconds, then stop every lane and every sink."""
+        lanes = [*self._lanes, *self._retired]
         if not await self.drain(grace):
-            left = sum(lane.queue.qsize() + lane.busy for lane in self._lanes)
+            left = sum(lane.queue.qsize() + lane.busy for lane in lanes)
             log.error("stopping with %d safety alert(s) not handed to their route", left)
-        for lane in self._lanes:
+        self._retired = []
+        for lane in lanes:
             if lane.task is not None:
                 lane.task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
