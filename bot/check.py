@@ -125,7 +125,7 @@ def key_problems(settings: Settings, env: Mapping[str, str]) -> list[str]:
     return [f"The key behind conversation references is kept in the data folder "
             f"({data / KEY_NAME}), next to the log it protects: with both, a reference can "
             "be traced back to a Telegram account by trying every id. Set SIGNPOST_SECRET "
-            "in a settings file outside the data folder (docs/operator.md, 'The key')."]
+            "in a settings file outside the data folder (docs/operator.md, 'signpost check')."]
 
 
 def _mode(path: Path) -> int | None:

@@ -119,7 +119,7 @@ def test_key_inside_the_data_folder(env: Callable[..., Path],
         f"({data.resolve() / 'secret.key'}), next to the log it protects: with both, a "
         "reference can be traced back to a Telegram account by trying every id. Set "
         "SIGNPOST_SECRET in a settings file outside the data folder (docs/operator.md, "
-        "'The key').\n")
+        "'signpost check').\n")
 
 
 def test_secret_in_a_settings_file_inside_the_data_folder(
