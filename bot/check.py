@@ -145,7 +145,11 @@ def permission_problems(settings: Settings) -> list[str]:
     outbox = data / OUTBOX
     files = [data / n for n in (*DB_FILES, KEY_NAME)]
     if outbox.is_dir():
-        files += sorted(outbox.iterdir())
+        try:
+            files += sorted(outbox.iterdir())
+        except OSError as exc:
+            out.append(f"The email outbox {outbox} cannot be read ({exc.strerror}); check "
+                       "that signpost check runs as the same user as signpost run.")
         folder_mode = _mode(outbox)
         if folder_mode is not None and folder_mode & 0o077:
             out.append(f"The email outbox {outbox} can be opened by other users (mode "

@@ -23,6 +23,7 @@ from bot.session import Session
 from bot.store import AsyncStore
 from bot.web.app import WebChat
 from tests.conftest import REPO
+from tests.fake_telegram import FakeTelegram
 from tests.smtp_server import Mailbox, free_port, start_server
 
 ORIGIN = "http://testserver"
@@ -225,3 +226,86 @@ def _now() -> Any:
     import datetime as dt
 
     return dt.datetime.now(dt.UTC)
+
+
+# ---------------------------------------------------------------- Telegram and email together
+
+
+@asynccontextmanager
+async def telegram_and_email(live: LiveCatalogue, tmp_path: Path, smtp_port: int
+                             ) -> AsyncIterator[tuple[Any, Session, FakeTelegram]]:
+    """Telegram (fake Bot API) with the staff group, and email, sharing one session."""
+    import tests.test_telegram_e2e as e2e
+    from bot.channels import telegram as tg
+
+    fake = await FakeTelegram(e2e.TOKEN).start()
+    data = tmp_path / "data"
+    store = await AsyncStore.open(data, "k" * 32)
+    email = EmailSink(smtp_config(smtp_port), data, first_backoff=60)
+    session = Session(live, store, sinks=[email], burst_window=0.0)
+    settings = e2e.make_settings(fake, data, alert_chat_id=e2e.ALERT_CHAT)
+    app = tg.build_application(settings, live, session=session)
+    try:
+        async with e2e.running(app):
+            yield e2e.Bot(fake, app, tg.signpost_of(app), data), session, fake
+    finally:
+        await session.close(grace=0.5)
+        await fake.stop()
+
+
+async def test_telegram_disclosure_reaches_the_group_and_the_inbox(
+        live: LiveCatalogue, tmp_path: Path) -> None:
+    """Both routes on: the staff group and the mailbox each get one alert, neither holding
+    the young person's Telegram id, name or username."""
+    import tests.test_telegram_e2e as e2e
+
+    box, port = Mailbox(), free_port()
+    server = start_server(box, port)
+    try:
+        async with telegram_and_email(live, tmp_path, port) as (bot, session, fake):
+            assert [s.name for s in session.sinks] == ["email to safeguarding@example.org",
+                                                       "telegram staff group"]
+            await bot.ask(DISCLOSURE)
+            await fake.wait_for(lambda: fake.bot_messages(e2e.ALERT_CHAT))
+            (got,) = await box.wait_for(1)
+            ref = bot.sp.conversation(e2e.KEZ_ID).ref
+        group = fake.bot_messages(e2e.ALERT_CHAT)[0]["text"]
+        mail = got.raw.decode("utf-8", "replace")
+        assert f"Conversation: {ref}" in group and f"Conversation: {ref}" in mail
+        for secret in (str(e2e.KEZ_ID), e2e.KEZ_NAME, e2e.KEZ_HANDLE, "07700", DISCLOSURE):
+            assert secret not in group and secret not in mail, secret
+    finally:
+        server.stop()
+
+
+async def test_mail_server_down_the_group_is_told_at_once_and_the_email_follows(
+        live: LiveCatalogue, tmp_path: Path) -> None:
+    """Email failing: the reply and the staff group's alert come as fast as ever; the email
+    arrives once the mail server is back."""
+    import tests.test_telegram_e2e as e2e
+
+    port = free_port()
+    async with telegram_and_email(live, tmp_path, port) as (bot, session, fake):
+        started = time.monotonic()
+        await bot.ask(DISCLOSURE)
+        replied = time.monotonic() - started
+        await fake.wait_for(lambda: fake.bot_messages(e2e.ALERT_CHAT), timeout=2)
+        told = time.monotonic() - started
+        email = session.sinks[0]
+        assert isinstance(email, EmailSink)
+        for _ in range(200):
+            if email.failing:
+                break
+            await asyncio.sleep(0.01)
+        assert email.failing
+        box = Mailbox()
+        server = start_server(box, port)
+        try:
+            await email.start()  # as the next alert would: try again now
+            (got,) = await box.wait_for(1)
+            await asyncio.sleep(0.3)
+            assert box.count() == 1
+            assert "Not safe at home" in got.message["Subject"]
+        finally:
+            server.stop()
+    assert replied < 2.0 and told < 2.0, (replied, told)
