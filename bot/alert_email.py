@@ -119,12 +119,20 @@ def build_message(alert: Alert, cfg: SmtpConfig, alert_id: str) -> EmailMessage:
 
 
 async def send(msg: EmailMessage, cfg: SmtpConfig, tls_context: ssl.SSLContext | None = None,
-               timeout: float = SEND_TIMEOUT) -> None:
-    """Hand one email to the mail server; raises aiosmtplib's errors (or OSError)."""
-    await aiosmtplib.send(
+               timeout: float = SEND_TIMEOUT) -> list[str]:
+    """Hand one email to the mail server; the addresses it refused (if it took the rest).
+
+    Raises aiosmtplib's errors (or OSError) when nothing was accepted.
+    """
+    refused, _ = await aiosmtplib.send(
         msg, hostname=cfg.host, port=cfg.port, username=cfg.user, password=cfg.password,
         use_tls=cfg.security == "tls", start_tls=cfg.security == "starttls",
         tls_context=tls_context, timeout=timeout)
+    return sorted(refused)
+
+
+class SomeRefused(Exception):
+    """The mail server took the alert for some addresses and refused others."""
 
 
 # ---------------------------------------------------------------- the outbox on disk
@@ -246,8 +254,11 @@ class EmailSink:
 
     async def send_now(self, alert: Alert) -> None:
         """Send one alert at once, not through the outbox; raises if the server refuses."""
-        await send(build_message(alert, self.cfg, uuid.uuid4().hex), self.cfg,
-                   self.tls_context, self.timeout)
+        refused = await send(build_message(alert, self.cfg, uuid.uuid4().hex), self.cfg,
+                             self.tls_context, self.timeout)
+        if refused:
+            raise SomeRefused(f"the mail server refused {', '.join(refused)} (the others "
+                              "got it)")
 
     async def _run(self) -> None:
         assert self._wake is not None
@@ -260,8 +271,8 @@ class EmailSink:
                 continue
             for item in waiting:
                 try:
-                    await send(build_message(item.alert, self.cfg, item.alert_id), self.cfg,
-                               self.tls_context, self.timeout)
+                    refused = await send(build_message(item.alert, self.cfg, item.alert_id),
+                                         self.cfg, self.tls_context, self.timeout)
                 except Exception as exc:  # any failure: keep it on disk, retry later
                     task = asyncio.current_task()
                     if task is not None and task.cancelling():
@@ -281,6 +292,10 @@ class EmailSink:
                     break
                 await asyncio.to_thread(self.outbox.done, item)
                 log.info("emailed a safety alert for %s", item.alert.ref)
+                if refused:  # retrying would send the others a second copy
+                    log.error("the mail server refused the safety alert for %s for %s; the "
+                              "other addresses got it. Check SIGNPOST_ALERT_EMAIL_TO.",
+                              item.alert.ref, ", ".join(refused))
                 if self.failing:
                     log.warning("alert emails are going through again via %s", self.cfg.host)
                 self.failing = False

@@ -29,6 +29,7 @@ from bot.alert_email import OUTBOX, email_sink
 from bot.alert_router import NO_ROUTE, AlertRouter, Outcome, format_test, make_test_alert
 from bot.alerts import Alert
 from bot.config import ConfigError, Settings, load_settings
+from bot.logsafe import protect
 
 DB_FILES = ("signpost.db", "signpost.db-wal", "signpost.db-shm")
 KEY_NAME = "secret.key"
@@ -65,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
         print("No problems found.")
     failed = False
     if args.send_test_alert:
+        for secret in (settings.token, settings.webhook_secret, settings.smtp_password):
+            protect(secret or "")  # never in a printed reason
         outcomes = asyncio.run(send_test_alert(settings))
         if not outcomes:
             print("No test alert was sent: there is no alert route.")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import trustme
 
-from bot.alert_email import OUTBOX, EmailSink, SmtpConfig, email_sink
+from bot.alert_email import OUTBOX, EmailSink, SmtpConfig, SomeRefused, email_sink
 from bot.alert_router import make_test_alert
 from bot.alerts import Alert
 from bot.config import load_settings
@@ -218,3 +218,24 @@ def test_settings_make_the_sink(tmp_path: Path) -> None:
     assert sink.cfg.port == 587 and sink.cfg.security == "starttls"
     assert sink.cfg.sender == "bot@example.org"
     assert email_sink(load_settings({}, cwd=tmp_path, need_token=False)) is None
+
+
+async def test_an_address_the_server_refuses_is_an_error_and_the_rest_get_it_once(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """One address refused: the others get the alert once (no resend), with an ERROR."""
+    box, port = Mailbox(refuse={"duty@example.org"}), free_port()
+    server = start_server(box, port)
+    try:
+        sink = EmailSink(config(port), tmp_path, first_backoff=0.05)
+        await sink.post(Alert("c-r", "emergency", AT, ""))
+        (got,) = await box.wait_for(1)
+        await asyncio.sleep(0.3)
+        assert box.count() == 1
+        assert got.rcpt_tos == ["safeguarding@example.org"]
+        assert ("the mail server refused the safety alert for c-r for duty@example.org"
+                in caplog.text)
+        with pytest.raises(SomeRefused, match=r"refused duty@example\.org"):
+            await sink.send_now(make_test_alert(AT))
+        await sink.close()
+    finally:
+        server.stop()
