@@ -233,8 +233,19 @@ class EmailSink:
         self.failing = False
 
     async def post(self, alert: Alert) -> None:
-        """Keep the alert on disk, then let the sender take it (returns before sending)."""
-        await asyncio.to_thread(self.outbox.put, alert)
+        """Keep the alert on disk, then let the sender take it (returns before sending).
+
+        If the disk cannot take it (full, read-only), the alert is sent straight away
+        instead, once; if that fails too, the error is raised for the router to log.
+        """
+        try:
+            await asyncio.to_thread(self.outbox.put, alert)
+        except OSError as exc:
+            log.error("cannot keep the safety alert for %s in %s (%s); emailing it straight "
+                      "away without a retry", alert.ref, self.outbox.folder,
+                      exc.strerror or type(exc).__name__)
+            await self.send_now(alert)
+            return
         await self.start()
 
     async def start(self) -> None:
@@ -265,7 +276,15 @@ class EmailSink:
         delay = self.first_backoff
         while True:
             self._wake.clear()
-            waiting = await asyncio.to_thread(self.outbox.waiting)
+            try:
+                waiting = await asyncio.to_thread(self.outbox.waiting)
+            except OSError as exc:
+                log.error("cannot read the email outbox %s (%s); trying again in %.0f s",
+                          self.outbox.folder, exc.strerror or type(exc).__name__, delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), delay)
+                delay = min(delay * 2, self.max_backoff)
+                continue
             if not waiting:
                 await self._wake.wait()
                 continue

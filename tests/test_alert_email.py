@@ -239,3 +239,17 @@ async def test_an_address_the_server_refuses_is_an_error_and_the_rest_get_it_onc
         await sink.close()
     finally:
         server.stop()
+
+
+async def test_disk_cannot_take_the_alert_so_it_is_sent_straight_away(
+        mailbox: tuple[Mailbox, int], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The outbox cannot be written (here a file stands where its folder should be): the
+    alert is emailed at once instead, with an ERROR saying so."""
+    box, port = mailbox
+    (tmp_path / OUTBOX).write_text("not a folder")
+    sink = EmailSink(config(port), tmp_path)
+    await sink.post(Alert("c-disk", "emergency", AT, "help"))
+    (got,) = await box.wait_for(1)
+    assert "Conversation: c-disk" in got.message.get_content()
+    assert "cannot keep the safety alert for c-disk" in caplog.text
+    await sink.close()
