@@ -23,7 +23,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.alerts import Alert, AlertSink
 
@@ -49,7 +49,7 @@ class Outcome:
 @dataclass(slots=True)
 class _Lane:
     sink: AlertSink
-    queue: asyncio.Queue[Alert] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    queue: asyncio.Queue[Alert]
     task: asyncio.Task[None] | None = None
     busy: bool = False  # an alert is being handed to the sink right now
 
