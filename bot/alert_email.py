@@ -81,8 +81,8 @@ class SmtpConfig:
 
 
 def console_link(console_url: str, ref: str) -> str:
-    """The console page of one conversation (the console serves /conversations/<ref>)."""
-    return f"{console_url.rstrip('/')}/conversations/{ref}"
+    """The console page of one conversation (bot/console: /safety/conversation/<ref>)."""
+    return f"{console_url.rstrip('/')}/safety/conversation/{ref}"
 
 
 def subject(alert: Alert) -> str:

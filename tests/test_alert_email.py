@@ -68,7 +68,7 @@ async def test_email_has_exactly_these_headers_and_only_the_redacted_text(
     assert "my stepdad hits me" in text
     assert "[handle]" in text and "[phone]" in text and "[email]" in text
     assert "Also 2 further safety message(s)" in text
-    assert ("In the console: https://signpost.example.org/console/conversations/c-3f9a1b2c4d5e"
+    assert ("In the console: https://signpost.example.org/console/safety/conversation/c-3f9a1b2c4d5e"
             in text)
     raw = got.raw.decode("utf-8", "replace")
     for secret in ("jamie", "07700", "900123", "Hoe Street", "4QH", RAW):

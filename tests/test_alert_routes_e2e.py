@@ -122,7 +122,7 @@ async def test_web_only_deployment_emails_the_alert(web: Any, tmp_path: Path) ->
         assert "my stepdad hits me" in text
         ref = text.split("Conversation: ", 1)[1].split("\n", 1)[0]
         assert ref.startswith("c-")
-        assert f"https://signpost.example.org/console/conversations/{ref}" in text
+        assert f"https://signpost.example.org/console/safety/conversation/{ref}" in text
         for secret in (token, "203.0.113.7", "07700", "900123", "kez_e17", DISCLOSURE):
             assert secret not in raw, secret
     finally:
