@@ -15,7 +15,7 @@ import trustme
 from bot.alert_email import OUTBOX, EmailSink, SmtpConfig, SomeRefused, email_sink
 from bot.alert_router import make_test_alert
 from bot.alerts import Alert
-from bot.config import load_settings
+from bot.config import ConfigError, load_settings
 from bot.redact import redact
 from tests.smtp_server import Mailbox, free_port, start_server
 
@@ -253,3 +253,54 @@ async def test_disk_cannot_take_the_alert_so_it_is_sent_straight_away(
     assert "Conversation: c-disk" in got.message.get_content()
     assert "cannot keep the safety alert for c-disk" in caplog.text
     await sink.close()
+
+
+async def test_follow_up_email_counts_further_messages(mailbox: tuple[Mailbox, int],
+                                                       tmp_path: Path) -> None:
+    """A follow-up (the 10-minute window closed with more messages) says so in its subject."""
+    box, port = mailbox
+    sink = EmailSink(config(port), tmp_path)
+    await sink.post(Alert("c-f", "threatened", AT, "", further=3, summary=True))
+    (got,) = await box.wait_for(1)
+    await sink.close()
+    assert got.message["Subject"] == ("Signpost safety alert (follow-up): Being threatened "
+                                      "(threatened)")
+    assert "3 further safety message(s) in the 10 minutes" in got.message.get_content()
+
+
+@pytest.mark.parametrize(("env", "problem"), [
+    ({"SIGNPOST_ALERT_EMAIL_TO": "safeguarding@example.org"},
+     "SIGNPOST_ALERT_EMAIL_TO is set but SIGNPOST_SMTP_HOST is not"),
+    ({"SIGNPOST_ALERT_EMAIL_TO": "safeguarding@example.org, not an address",
+      "SIGNPOST_SMTP_HOST": "smtp.example.org", "SIGNPOST_SMTP_FROM": "sp@example.org"},
+     "'not an address' is not one"),
+    ({"SIGNPOST_ALERT_EMAIL_TO": "a@example.org", "SIGNPOST_SMTP_HOST": "smtp.example.org"},
+     "SIGNPOST_SMTP_FROM is not set"),
+    ({"SIGNPOST_ALERT_EMAIL_TO": "a@example.org", "SIGNPOST_SMTP_HOST": "smtp.example.org",
+      "SIGNPOST_SMTP_FROM": "sp@example.org", "SIGNPOST_SMTP_USER": "sp"},
+     "SIGNPOST_SMTP_USER and SIGNPOST_SMTP_PASSWORD go together"),
+    ({"SIGNPOST_ALERT_EMAIL_TO": "a@example.org", "SIGNPOST_SMTP_HOST": "smtp.example.org",
+      "SIGNPOST_SMTP_FROM": "sp@example.org", "SIGNPOST_SMTP_SECURITY": "none"},
+     "SIGNPOST_SMTP_SECURITY=none would send alerts unencrypted to smtp.example.org"),
+    ({"SIGNPOST_SMTP_SECURITY": "ssl"}, "SIGNPOST_SMTP_SECURITY should be starttls, tls or "
+                                        "none, not 'ssl'"),
+    ({"SIGNPOST_CONSOLE_URL": "console.example.org"},
+     "SIGNPOST_CONSOLE_URL should be the console's address"),
+])
+def test_email_settings_problems_are_explained(tmp_path: Path, env: dict[str, str],
+                                               problem: str) -> None:
+    """Each wrong email setting stops `signpost run` with a sentence saying how to fix it."""
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env, cwd=tmp_path, need_token=False)
+    assert problem in str(caught.value)
+
+
+def test_smtp_password_is_kept_out_of_repr(tmp_path: Path) -> None:
+    """The password never shows in a printed Settings."""
+    settings = load_settings({"SIGNPOST_ALERT_EMAIL_TO": "a@example.org",
+                              "SIGNPOST_SMTP_HOST": "smtp.example.org",
+                              "SIGNPOST_SMTP_USER": "a@example.org",
+                              "SIGNPOST_SMTP_PASSWORD": "pw-very-secret",
+                              "SIGNPOST_SMTP_SECURITY": "tls"}, cwd=tmp_path, need_token=False)
+    assert "pw-very-secret" not in repr(settings)
+    assert settings.smtp_port == 465
