@@ -29,11 +29,12 @@ from bot.alert_email import OUTBOX, email_sink
 from bot.alert_router import NO_ROUTE, AlertRouter, Outcome, format_test, make_test_alert
 from bot.alerts import Alert
 from bot.config import ConfigError, Settings, load_settings
+from bot.forget_journal import JOURNAL_NAME
 from bot.logsafe import protect
+from bot.secretkey import CREDENTIAL_NAME, SECRET_NAME
+from bot.store.schema import DB_NAME
 
-DB_FILES = ("signpost.db", "signpost.db-wal", "signpost.db-shm")
-KEY_NAME = "secret.key"
-CREDENTIAL_NAME = "signpost-secret"
+DB_FILES = (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", JOURNAL_NAME)
 SECRET_VARIABLES = ("TELEGRAM_BOT_TOKEN", "SIGNPOST_SECRET", "SIGNPOST_SMTP_PASSWORD",
                     "SIGNPOST_WEBHOOK_SECRET")
 
@@ -126,9 +127,10 @@ def key_problems(settings: Settings, env: Mapping[str, str]) -> list[str]:
     if credentials and (Path(credentials) / CREDENTIAL_NAME).is_file():
         return []
     return [f"The key behind conversation references is kept in the data folder "
-            f"({data / KEY_NAME}), next to the log it protects: with both, a reference can "
-            "be traced back to a Telegram account by trying every id. Set SIGNPOST_SECRET "
-            "in a settings file outside the data folder (docs/operator.md, 'signpost check')."]
+            f"({data / SECRET_NAME}), next to the log it protects: with both, a reference can "
+            "be traced back to a Telegram account by trying every id. Move it to a systemd "
+            "credential or to SIGNPOST_SECRET in a settings file outside the data folder "
+            "(docs/operator.md, section 8)."]
 
 
 def _mode(path: Path) -> int | None:
@@ -146,7 +148,7 @@ def permission_problems(settings: Settings) -> list[str]:
         out.append(f"The data folder {data} can be opened by other users (mode {mode:o}); "
                    f"run: chmod 700 {data}")
     outbox = data / OUTBOX
-    files = [data / n for n in (*DB_FILES, KEY_NAME)]
+    files = [data / n for n in (*DB_FILES, SECRET_NAME)]
     if outbox.is_dir():
         try:
             files += sorted(outbox.iterdir())

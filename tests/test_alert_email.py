@@ -19,8 +19,8 @@ from bot.config import ConfigError, load_settings
 from bot.redact import redact
 from tests.smtp_server import Mailbox, free_port, start_server
 
-RAW = ("i'm on insta @jamie_e17x, email jamie.smith@example.com or ring 07700 900123, "
-       "i live at 23 Hoe Street E17 4QH and my stepdad hits me")
+RAW = ("my name is Jamie Smith, i'm on insta @jamie_e17x, email jamie.smith@example.com or "
+       "ring 07700 900123, i live at 23 Hoe Street E17 4QH and my stepdad hits me")
 AT = dt.datetime(2026, 3, 14, 16, 5, tzinfo=dt.UTC)
 
 
@@ -71,7 +71,8 @@ async def test_email_has_exactly_these_headers_and_only_the_redacted_text(
     assert ("In the console: https://signpost.example.org/console/safety/conversation/c-3f9a1b2c4d5e"
             in text)
     raw = got.raw.decode("utf-8", "replace")
-    for secret in ("jamie", "07700", "900123", "Hoe Street", "4QH", RAW):
+    assert "[name]" in text
+    for secret in ("jamie", "smith", "07700", "900123", "Hoe Street", "4QH", RAW):
         assert secret.lower() not in raw.lower(), secret
     assert not list((tmp_path / OUTBOX).glob("*.json")), "sent alerts leave the outbox"
 

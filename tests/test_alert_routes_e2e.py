@@ -28,7 +28,7 @@ from tests.smtp_server import Mailbox, free_port, start_server
 
 ORIGIN = "http://testserver"
 CLIENT = ("203.0.113.7", 5000)
-DISCLOSURE = ("my stepdad hits me and i'm scared to go home. text me on 07700 900123 or "
+DISCLOSURE = ("im Kezia. my stepdad hits me and i'm scared to go home. text me on 07700 900123 or "
               "snap @kez_e17")
 
 
@@ -123,7 +123,7 @@ async def test_web_only_deployment_emails_the_alert(web: Any, tmp_path: Path) ->
         ref = text.split("Conversation: ", 1)[1].split("\n", 1)[0]
         assert ref.startswith("c-")
         assert f"https://signpost.example.org/console/safety/conversation/{ref}" in text
-        for secret in (token, "203.0.113.7", "07700", "900123", "kez_e17", DISCLOSURE):
+        for secret in (token, "203.0.113.7", "Kezia", "07700", "900123", "kez_e17", DISCLOSURE):
             assert secret not in raw, secret
     finally:
         server.stop()

@@ -117,9 +117,9 @@ def test_key_inside_the_data_folder(env: Callable[..., Path],
         "1 problem(s) to fix:\n"
         f"  - The key behind conversation references is kept in the data folder "
         f"({data.resolve() / 'secret.key'}), next to the log it protects: with both, a "
-        "reference can be traced back to a Telegram account by trying every id. Set "
-        "SIGNPOST_SECRET in a settings file outside the data folder (docs/operator.md, "
-        "'signpost check').\n")
+        "reference can be traced back to a Telegram account by trying every id. Move it to "
+        "a systemd credential or to SIGNPOST_SECRET in a settings file outside the data "
+        "folder (docs/operator.md, section 8).\n")
 
 
 def test_secret_in_a_settings_file_inside_the_data_folder(
@@ -243,3 +243,17 @@ async def test_send_test_alert_to_telegram_and_email(
         await box.wait_for(1)
     finally:
         await fake.stop()
+
+
+def test_key_as_a_systemd_credential_is_fine(env: Callable[..., Path], tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """The key given as a systemd credential (LoadCredential=) is outside the data folder."""
+    values = {k: v for k, v in email_env(2525).items() if k != "SIGNPOST_SECRET"}
+    private_data(env(**values))
+    creds = tmp_path / "credentials"
+    creds.mkdir()
+    (creds / "signpost-secret").write_text(SECRET)
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(creds))
+    assert main(["check"]) == 0
+    assert capsys.readouterr().out.endswith("No problems found.\n")
