@@ -111,8 +111,8 @@ def format_alert(alert: Alert, tz: dt.tzinfo | None = None) -> str:
 class AlertSink(Protocol):
     """Somewhere staff are told about a disclosure (the Telegram staff group is one)."""
 
-    name: str  # for the operator's log, e.g. "telegram staff group"
+    name: str  # for the operator's log and `signpost check`, e.g. "telegram staff group"
 
     async def post(self, alert: Alert) -> None:
-        """Deliver one alert; raise if it could not be delivered (the session logs it)."""
+        """Deliver one alert; raise if it could not be delivered (the router logs it)."""
         ...

@@ -36,6 +36,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "lint": ("bot.staff", "staff: deeper catalogue checks than validate (advice, never blocks)"),
     "export": ("bot.openreferral", "write the services as Open Referral UK JSON"),
     "import": ("bot.openreferral", "turn Open Referral UK JSON into a services.yaml"),
+    "check": ("bot.check", "operators: list every setting to fix (alert routes, key, "
+                           "permissions, catalogue); --send-test-alert"),
 }
 
 

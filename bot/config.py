@@ -15,9 +15,10 @@ import ipaddress
 import os
 import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 DEFAULT_ENV_FILE = ".env"
@@ -46,6 +47,19 @@ SETTINGS: dict[str, tuple[str, str]] = {
                                                           "0-9 _ -)"),
     "SIGNPOST_ALERT_CHAT_ID": ("(unset: no alerts)", "Telegram chat id of the trained staff's "
                                                      "private group for safety alerts"),
+    # Alert routes other than Telegram (bot/alert_email.py, bot/alert_router.py).
+    "SIGNPOST_ALERT_EMAIL_TO": ("(unset: no email alerts)", "addresses safety alerts are "
+                                                            "emailed to, comma-separated"),
+    "SIGNPOST_SMTP_HOST": ("(required for email alerts)", "your mail server, e.g. "
+                                                          "smtp.example.org"),
+    "SIGNPOST_SMTP_PORT": ("587 (465 with tls, 25 with none)", "the mail server's port"),
+    "SIGNPOST_SMTP_SECURITY": ("starttls", "starttls, tls (port 465) or none (only for a "
+                                           "mail relay on this machine)"),
+    "SIGNPOST_SMTP_USER": ("(unset: no login)", "user name for the mail server"),
+    "SIGNPOST_SMTP_PASSWORD": ("(unset)", "password for the mail server (never logged)"),
+    "SIGNPOST_SMTP_FROM": ("SIGNPOST_SMTP_USER", "the From address of alert emails"),
+    "SIGNPOST_CONSOLE_URL": ("(unset: no link)", "public address of the staff console; alert "
+                                                 "emails link to the conversation there"),
     "SIGNPOST_ADMIN_IDS": ("(none)", "Telegram user ids allowed to use /reload and "
                                      "/catalogue, comma-separated"),
     "SIGNPOST_ADMIN_CHAT_ID": ("(unset)", "chat id where rejected catalogue edits are "
@@ -95,6 +109,15 @@ class Settings:
     webhook_port: int = 8443
     webhook_secret: str | None = field(default=None, repr=False)
     alert_chat_id: int | None = None
+    # Alert routes other than Telegram: email over SMTP, and the console link in it.
+    alert_email_to: tuple[str, ...] = ()
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_security: str = "starttls"  # starttls | tls | none
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_from: str | None = None
+    console_url: str | None = None
     admin_ids: frozenset[int] = frozenset()
     admin_chat_id: int | None = None
     web_listen: str = "127.0.0.1"
@@ -110,6 +133,11 @@ class Settings:
     def telegram(self) -> bool:
         """Telegram is on only when a token is set; the web chat is always on."""
         return bool(self.token)
+
+    @property
+    def alert_email(self) -> bool:
+        """Email alerts are on when there is somewhere to send them and a server to use."""
+        return bool(self.alert_email_to and self.smtp_host)
 
     @property
     def webhook(self) -> bool:
@@ -308,6 +336,7 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
 
     alert_chat = chat_id("SIGNPOST_ALERT_CHAT_ID")
     admin_chat = chat_id("SIGNPOST_ADMIN_CHAT_ID")
+    email = _email_settings(get, integer, problems, warnings)
     if problems:
         where = f" (settings read from the environment and {env_file})" if env_file else ""
         raise ConfigError("Signpost cannot start: fix these settings" + where + ":\n"
@@ -324,6 +353,7 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
         webhook_port=port,
         webhook_secret=webhook_secret,
         alert_chat_id=alert_chat,
+        **email,
         admin_ids=frozenset(admin_ids),
         admin_chat_id=admin_chat,
         web_listen=web_listen,
@@ -335,3 +365,65 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
         env_file=env_file,
         warnings=tuple(warnings),
     )
+
+
+_ADDRESS_RE = re.compile(r"[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\"]+")
+_SECURITY_PORTS = {"starttls": 587, "tls": 465, "none": 25}
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+def _email_settings(get: Callable[[str], str | None], integer: Callable[[str, int, int, int], int],
+                    problems: list[str], warnings: list[str]) -> dict[str, Any]:
+    """The SIGNPOST_ALERT_EMAIL_TO / SIGNPOST_SMTP_* block, checked; Settings field values."""
+    to: list[str] = []
+    for item in (get("SIGNPOST_ALERT_EMAIL_TO") or "").replace(";", ",").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        if _ADDRESS_RE.fullmatch(item):
+            to.append(item)
+        else:
+            problems.append(f"SIGNPOST_ALERT_EMAIL_TO should list email addresses separated by "
+                            f"commas, e.g. safeguarding@example.org; {item!r} is not one.")
+    host = get("SIGNPOST_SMTP_HOST")
+    security = (get("SIGNPOST_SMTP_SECURITY") or "starttls").lower()
+    if security not in _SECURITY_PORTS:
+        problems.append(f"SIGNPOST_SMTP_SECURITY should be starttls, tls or none, not "
+                        f"{security!r}.")
+        security = "starttls"
+    port = integer("SIGNPOST_SMTP_PORT", _SECURITY_PORTS[security], 1, 65535)
+    user = get("SIGNPOST_SMTP_USER")
+    password = get("SIGNPOST_SMTP_PASSWORD")
+    sender = get("SIGNPOST_SMTP_FROM")
+    if sender is None and user is not None and _ADDRESS_RE.fullmatch(user):
+        sender = user
+    if to and host is None:
+        problems.append("SIGNPOST_ALERT_EMAIL_TO is set but SIGNPOST_SMTP_HOST is not: set it "
+                        "to your mail server (e.g. smtp.example.org) so alerts can be sent.")
+    if host is not None and not to:
+        warnings.append("SIGNPOST_SMTP_HOST is set but SIGNPOST_ALERT_EMAIL_TO is not, so no "
+                        "alert emails are sent. Set it to the safeguarding team's address.")
+    if to and host is not None:
+        if sender is None:
+            problems.append("SIGNPOST_SMTP_FROM is not set: give alert emails a From address, "
+                            "e.g. signpost@example.org (one your mail server accepts).")
+        elif not _ADDRESS_RE.fullmatch(sender):
+            problems.append(f"SIGNPOST_SMTP_FROM should be an email address such as "
+                            f"signpost@example.org, not {sender!r}.")
+        if (user is None) != (password is None):
+            problems.append("SIGNPOST_SMTP_USER and SIGNPOST_SMTP_PASSWORD go together: set "
+                            "both (to log in to the mail server) or neither.")
+        if security == "none" and host.lower() not in _LOOPBACK:
+            problems.append(f"SIGNPOST_SMTP_SECURITY=none would send alerts unencrypted to "
+                            f"{host}; it is only allowed for a mail relay on this machine "
+                            "(127.0.0.1). Use starttls or tls.")
+    console = get("SIGNPOST_CONSOLE_URL")
+    if console is not None:
+        parts = urlsplit(console)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            problems.append(f"SIGNPOST_CONSOLE_URL should be the console's address such as "
+                            f"https://signpost.example.org/console, not {console!r}.")
+        console = console.rstrip("/")
+    return {"alert_email_to": tuple(to), "smtp_host": host, "smtp_port": port,
+            "smtp_security": security, "smtp_user": user, "smtp_password": password,
+            "smtp_from": sender, "console_url": console}

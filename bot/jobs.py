@@ -1,4 +1,5 @@
-"""Background jobs of a running server: catalogue poll, alert follow-ups, retention purge.
+"""Background jobs of a running server: catalogue poll, alert follow-ups, retention purge,
+and an hourly ERROR while safety alerts have nowhere to go.
 
 Each job runs forever on the event loop; a failing run is logged and tried again at the
 next interval, never stopping the others. `start_jobs` returns the tasks; cancel them to
@@ -11,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from bot.alert_router import no_route_job
 from bot.catalogue import LONDON
 from bot.live import LiveCatalogue, ReloadResult
 from bot.session import Session
@@ -62,6 +64,7 @@ class Jobs:
                                 name="signpost-poll"),
             asyncio.create_task(every(PURGE_SECONDS, self.purge, "retention purge"),
                                 name="signpost-purge"),
+            asyncio.create_task(no_route_job(self.session.router), name="signpost-no-route"),
         ]
 
 

@@ -5,7 +5,8 @@
                   SIGNPOST_WEBHOOK_URL is set (its route is served by the same ASGI app)
 
 One store (one writer thread), one live catalogue and one Session serve both channels;
-bot/jobs.py polls the catalogue, posts alert follow-ups and purges old turns.
+bot/jobs.py polls the catalogue, posts alert follow-ups, purges old turns and logs an ERROR
+every hour while safety alerts have no route (bot/alert_router.py).
 
 Exit codes: 0 stopped cleanly (SIGINT/SIGTERM), 1 failed while running, 2 cannot start
 (bad settings, address in use, token rejected by Telegram), 3 Telegram stopped accepting
@@ -29,6 +30,8 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.logsafe import redact_secrets, setup_logging
 
 log = logging.getLogger("bot.runner")
+
+ALERT_GRACE = 5.0  # seconds a stopping server gives queued staff alerts
 
 
 class CannotStart(Exception):
@@ -60,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
 
         settings = replace(settings, catalogue_dir=Path(args.catalogue))
     setup_logging(settings.log_level,
-                  secrets=[s for s in (settings.token, settings.webhook_secret) if s])
+                  secrets=[s for s in (settings.token, settings.webhook_secret,
+                                     settings.smtp_password) if s])
     for warning in settings.warnings:
         log.warning("%s", warning)
 
@@ -120,6 +124,7 @@ async def serve(settings: Settings, live: Any, *, sock: socket.socket | None = N
     import uvicorn
     from starlette.routing import BaseRoute
 
+    from bot.alert_email import email_sink
     from bot.jobs import Jobs
     from bot.jobs import stop as stop_jobs
     from bot.session import Session
@@ -127,7 +132,8 @@ async def serve(settings: Settings, live: Any, *, sock: socket.socket | None = N
     from bot.web.app import WebChat
 
     store = await AsyncStore.open(settings.data_dir, settings.secret)
-    session = Session(live, store)
+    email = email_sink(settings)
+    session = Session(live, store, sinks=[email] if email is not None else [])
     telegram: Any = None
     routes: list[BaseRoute] = []
     report = None
@@ -136,9 +142,7 @@ async def serve(settings: Settings, live: Any, *, sock: socket.socket | None = N
     try:
         if settings.telegram:
             telegram, report = await _start_telegram(settings, live, session, routes, revoked)
-        if not session.sinks:
-            log.warning("no staff alert sink is configured (SIGNPOST_ALERT_CHAT_ID with "
-                        "Telegram on): disclosures are answered, but no staff are told")
+        await session.router.start()  # emails an earlier run could not send go now
         sock = sock or listen_socket(settings.web_listen, settings.web_port)
         web = WebChat(session, settings, extra_routes=routes)
         config = uvicorn.Config(web.app, lifespan="off", access_log=False, log_config=None,
@@ -158,6 +162,7 @@ async def serve(settings: Settings, live: Any, *, sock: socket.socket | None = N
         await session.flush_all()  # held bursts answered while Telegram can still send
         if watcher is not None:
             watcher.cancel()
+        await session.router.drain(ALERT_GRACE)  # and alerts posted while it still can
         if telegram is not None:
             from bot.channels.telegram import stop
 

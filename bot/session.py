@@ -17,7 +17,9 @@ What happens to a message, in order:
                     `max_hold` after the first); a held disclosure is answered at once
     ask the engine  and if even that fails, the crash reply (999, or the floor's safety reply)
     log the turn    on the store's writer thread; the reply never waits for the disk
-    alert staff     through every AlertSink, at most once per conversation per 10 minutes
+    alert staff     at most once per conversation per 10 minutes, then through every
+                    AlertSink, each on its own queue (bot/alert_router.py): a slow or
+                    failing sink delays neither the reply nor another sink
 
 The first message of a quiet conversation is answered straight away, so burst merging
 costs nothing to a person who waits for each answer.
@@ -41,6 +43,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
 from bot import routes
+from bot.alert_router import AlertRouter
 from bot.alerts import Alert, AlertLimiter, AlertSink
 from bot.dialogue import Button, ChatState, Engine, Reply, crash_reply
 from bot.live import LiveCatalogue
@@ -157,7 +160,7 @@ class Session:
                  now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
         self.live = live
         self.store = store or AsyncStore(None)
-        self.sinks: list[AlertSink] = list(sinks or [])
+        self.router = AlertRouter(sinks or [])
         self.flood = flood
         self.burst_window = burst_window
         self.max_hold = max_hold
@@ -370,9 +373,20 @@ class Session:
 
     # ------------------------------------------------------------ alerts
 
+    @property
+    def sinks(self) -> list[AlertSink]:
+        """Every alert route in use (change them with add_sink / remove_sink)."""
+        return self.router.sinks
+
+    def add_sink(self, sink: AlertSink) -> None:
+        self.router.add(sink)
+
+    def remove_sink(self, sink: AlertSink) -> None:
+        self.router.remove(sink)
+
     def raise_alert(self, ref: str, intent: str, text: str) -> None:
         """Tell staff through every sink; at most one alert per conversation per window."""
-        if not self.sinks:
+        if not self.router.sinks:
             return
         self.background(self._raise_alert(ref, intent, text, self.now()))
 
@@ -383,15 +397,11 @@ class Session:
         redacted = await loop.run_in_executor(_REDACTOR, _redact, text)
         alert = self.alerts.trigger(ref, intent, at, redacted)
         if alert is not None:
-            await self.post_alert(alert)
+            self.router.send(alert)
 
     async def post_alert(self, alert: Alert) -> None:
-        for sink in self.sinks:
-            try:
-                await sink.post(alert)
-            except Exception as exc:
-                log.error("could not post a safety alert for %s through %s (%s)", alert.ref,
-                          sink.name, type(exc).__name__)
+        """Queue an alert for every sink (returns at once; the router logs failures)."""
+        self.router.send(alert)
 
     async def flush_alerts(self) -> None:
         """Post the follow-ups for closed alert windows that counted further triggers."""
@@ -482,6 +492,8 @@ class Session:
                 await asyncio.gather(*list(self._tasks), return_exceptions=True)
                 break
             await asyncio.wait(list(self._tasks), timeout=left)
+        left = deadline - asyncio.get_running_loop().time()
+        await self.router.close(grace=max(0.0, left))
         await self.store.close()
 
 

@@ -297,7 +297,7 @@ async def test_closing_does_not_wait_forever_for_alerts(
     started = loop.time()
     await session.close(grace=0.2)
     assert loop.time() - started < 2.0
-    assert "1 background task(s) unfinished" in caplog.text
+    assert "stopping with 1 safety alert(s) not handed to their route" in caplog.text
 
 
 async def test_idle_conversations_are_forgotten(live: LiveCatalogue) -> None:

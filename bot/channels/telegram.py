@@ -585,7 +585,7 @@ class Signpost:
                 str(p) for p in self.live.last_problems if p.severity == "error"))
         if self.settings.alert_chat_id is not None and self.sink is None:
             self.sink = TelegramStaffGroup(self, self.settings.alert_chat_id)
-            self.session.sinks.append(self.sink)
+            self.session.add_sink(self.sink)
         try:
             await app.bot.set_my_commands([BotCommand(c, d) for c, d in BOT_COMMANDS])
         except TelegramError as exc:
@@ -604,8 +604,7 @@ class Signpost:
         await self.inbox.drain()
         self.inbox.shutdown()
         if self.sink is not None:
-            with contextlib.suppress(ValueError):
-                self.session.sinks.remove(self.sink)
+            self.session.remove_sink(self.sink)
             self.sink = None
         if self._owns_session:
             await self.session.close()
