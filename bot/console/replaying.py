@@ -56,15 +56,26 @@ def preview_example(root: Path, intent: str, text: str, old: Engine,
 
 
 def report_groups(report: ReplayReport, limit: int = 25) -> list[dict[str, object]]:
-    """The report as the preview templates show it: safety groups first."""
+    """The report as the preview templates show it.
+
+    First the safety changes (a safety reply starts or stops: these need the safeguarding
+    role), then safety replies whose wording or services change, then everything else.
+    """
     out: list[dict[str, object]] = []
     for name, diffs in report.ordered():
         out.append({
             "name": name,
             "safety": any(d.old.safety != d.new.safety for d in diffs),
+            "safety_wording": any(d.old.safety or d.new.safety for d in diffs),
             "count": sum(d.count for d in diffs),
             "messages": [{"text": d.text, "count": d.count, "expected": d.expected,
                           "old": d.old.label, "new": d.new.label} for d in diffs[:limit]],
             "more": max(0, len(diffs) - limit),
         })
+    out.sort(key=lambda g: 0 if g["safety"] else 1 if g["safety_wording"] else 2)
     return out
+
+
+def blocks(report: ReplayReport, may_change_safety: bool) -> bool:
+    """A change that starts or stops a safety reply needs the safeguarding role."""
+    return report.safety_changed > 0 and not may_change_safety

@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from bot import review
 from bot.console.app import Console, Page, Refused, User, base
-from bot.console.replaying import placeholders_in, preview_example, replay_messages, \
+from bot.console.replaying import blocks, placeholders_in, preview_example, replay_messages, \
     report_groups
 from bot.dialogue import Engine
 from bot.review import Group, Window
@@ -112,7 +112,7 @@ async def _checked(console: Console, request: Request) -> dict[str, Any]:
         return values
     values["report"] = report
     values["groups"] = report_groups(report)
-    values["blocked"] = report.safety_changed > 0 and not user.can("promote-safety")
+    values["blocked"] = blocks(report, user.can("promote-safety"))
     return values
 
 
