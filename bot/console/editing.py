@@ -111,8 +111,8 @@ def apply_edit(source: str, sid: str, edit: Edit, today: dt.date) -> str:
         raise Refused("services.yaml cannot be changed here without reformatting it, so "
                       "nothing was changed. Ask whoever looks after the catalogue files to "
                       "run it through 'signpost validate' and tidy it.")
-    svc = next((s for s in data.get("services") or []
-                if isinstance(s, dict) and s.get("id") == sid), None)
+    svc: Any = next((s for s in data.get("services") or []
+                     if isinstance(s, dict) and s.get("id") == sid), None)
     if svc is None:
         raise Refused(f'There is no service "{sid}" in services.yaml any more.')
 

@@ -6,6 +6,7 @@ pages run these functions on a worker thread.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import sqlite3
@@ -37,11 +38,9 @@ def replay_messages(sets: tuple[Path, ...], data_dir: Path, now: dt.datetime
             messages += file_messages(path)
         except (OSError, ValueError):
             continue  # a broken replay set must not stop a preview; the log still counts
-    try:
+    with contextlib.suppress(FileNotFoundError, sqlite3.Error):  # no log yet: sets only
         messages += [(t, None) for t in log_messages(data_dir,
                                                      since=now - dt.timedelta(days=LOG_DAYS))]
-    except (FileNotFoundError, sqlite3.Error):
-        pass
     return messages
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from importlib import resources
 from urllib.parse import quote
 
@@ -97,9 +98,9 @@ async def login(console: Console, request: Request) -> Response:
         return again(WRONG, 401)
     token, csrf = auth.new_token(), auth.new_token()
 
-    def start(conn: object) -> None:
-        db.record_login(conn, name, step, now)  # type: ignore[arg-type]
-        db.create_session(conn, token, name, csrf, now)  # type: ignore[arg-type]
+    def start(conn: sqlite3.Connection) -> None:
+        db.record_login(conn, name, step, now)
+        db.create_session(conn, token, name, csrf, now)
     await console.db(start)
     await console.audit(name, "login")
     response = RedirectResponse(_safe_next(request, target), status_code=303)

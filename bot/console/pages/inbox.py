@@ -11,8 +11,13 @@ from starlette.responses import RedirectResponse, Response
 
 from bot import review
 from bot.console.app import Console, Page, Refused, User, base
-from bot.console.replaying import blocks, placeholders_in, preview_example, replay_messages, \
-    report_groups
+from bot.console.replaying import (
+    blocks,
+    placeholders_in,
+    preview_example,
+    replay_messages,
+    report_groups,
+)
 from bot.dialogue import Engine
 from bot.review import Group, Window
 

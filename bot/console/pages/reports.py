@@ -29,9 +29,8 @@ def _tally(turns: list[Turn], key: str) -> list[dict[str, Any]]:
         names = [t.intent or t.safety or "(no topic)"] if key == "intent" else list(t.services)
         for name in names:
             (up if t.helpful else down)[name] += 1
-    rows = [{"name": n, "up": up[n], "down": down[n]} for n in set(up) | set(down)]
-    rows.sort(key=lambda r: (-r["down"], -r["up"], r["name"]))
-    return rows
+    names = sorted(set(up) | set(down), key=lambda n: (-down[n], -up[n], n))
+    return [{"name": n, "up": up[n], "down": down[n]} for n in names]
 
 
 async def feedback(console: Console, request: Request) -> Response:

@@ -43,11 +43,12 @@ def alert_route_configured(settings: Any) -> bool:
 async def _items(console: Console, request: Request
                  ) -> tuple[list[SafetyItem], dict[int, dict[str, str]], dict[str, Any]]:
     q = request.query_params
-    filters = {"intent": q.get("intent", "")[:100], "since": _date(q.get("since")),
-               "until": _date(q.get("until")), "status": q.get("status", "open")}
+    window = Window(_date(q.get("since")), _date(q.get("until")))
+    filters: dict[str, Any] = {"intent": q.get("intent", "")[:100], "since": window.since,
+                               "until": window.until, "status": q.get("status", "open")}
 
     def read(conn: Any) -> tuple[list[SafetyItem], dict[int, dict[str, str]]]:
-        items = review.safety(conn, Window(filters["since"], filters["until"]), True, CONTEXT)
+        items = review.safety(conn, window, True, CONTEXT)
         return items, db.safety_reviews(conn)
     items, reviews = await console.db(read)
     if filters["intent"]:
