@@ -30,6 +30,7 @@ SEEDED = [
     (1, "where can i get my nails done"),
     (2, "nail salon near me"),
     (2, "any boxing near me"),
+    (2, "hit pads after school"),
     (3, "call me on 07700 900123"),
     (4, "hello"),
     (4, "my mum is being weird"),

@@ -206,8 +206,8 @@ def test_placeholder_must_be_edited_before_promotion(site: Site) -> None:
 def test_preview_then_promote_teaches_the_bot(site: Site) -> None:
     """The preview lists what would change; confirming writes the example and reloads."""
     c, csrf = client(site, "moderator")
-    tid = site.turns["any boxing near me"]
-    form = {"csrf": csrf, "turns": str(tid), "text": "any boxing gyms open late",
+    tid = site.turns["hit pads after school"]
+    form = {"csrf": csrf, "turns": str(tid), "text": "hit pads after school",
             "intent": "sport"}
     r = c.post("/console/inbox/preview", data=form)
     assert r.status_code == 200, r.text
@@ -215,7 +215,7 @@ def test_preview_then_promote_teaches_the_bot(site: Site) -> None:
     assert 'id="confirm"' in r.text
     r = c.post("/console/inbox/promote", data=form, follow_redirects=False)
     assert r.status_code == 303
-    assert "any boxing gyms open late" in (site.root / "intents" / "sport.yaml").read_text()
+    assert "hit pads after school" in (site.root / "intents" / "sport.yaml").read_text()
     conn = site.conn()
     row = conn.execute("SELECT review FROM turns WHERE id = ?", (tid,)).fetchone()
     assert row[0] == "promoted"
