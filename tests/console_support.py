@@ -96,6 +96,17 @@ class Site:
         at = self.clock() + dt.timedelta(seconds=30 * steps)
         return pyotp.TOTP(secret).at(at)
 
+    def log(self, who: int, text: str) -> int:
+        """Store one more message of conversation `who`, answered by the live engine."""
+        store = db.Store.open(self.data)
+        try:
+            tid = store.log_turn(store.conversation_ref("web", who), "web", text,
+                                 self.live.engine.respond(text))
+        finally:
+            store.close()
+        assert tid is not None
+        return tid
+
     def audit(self) -> list[tuple[str, str, str]]:
         conn = self.conn()
         try:
@@ -126,7 +137,7 @@ def make_site(tmp: Path, *, users: bool = True, seed: bool = True) -> Site:
             turns[text] = tid
     store.close()
     settings = SimpleNamespace(data_dir=data, catalogue_dir=root, alert_chat_id=None)
-    console = build_console(settings, live, None, clock=clock)
+    console = build_console(settings, live, None, clock=clock, poll_seconds=1)
     app = Starlette(routes=[Mount("/console", app=console)])
     site = Site(root, data, live, console, app, clock, turns=turns)
     if users:

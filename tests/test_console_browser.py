@@ -187,6 +187,18 @@ def test_session_expires_after_30_idle_minutes(page: Any, served: Served) -> Non
     assert "Your session ended" in page.locator("[role=status]").inner_text()
 
 
+def test_title_changes_when_a_new_alert_arrives(page: Any, served: Served) -> None:
+    """A page left open tells the safeguarding lead about a new alert in its title."""
+    log_in_as(page, served, "safeguarding")
+    page.goto(served.base + "/stats")
+    assert "New safety alert" not in page.title()
+    served.site.log(9, "someone is following me with a knife")
+    deadline = time.monotonic() + 10
+    while "New safety alert" not in page.title() and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    assert page.title().startswith("(2) New safety alert")
+
+
 def test_keyboard_shortcuts_select_and_ignore(page: Any, served: Served) -> None:
     log_in_as(page, served, "moderator")
     page.goto(served.base + "/inbox")

@@ -97,6 +97,7 @@ class Console:
     replay_sets: tuple[Path, ...]
     clock: Callable[[], dt.datetime]
     idle: dt.timedelta = auth.IDLE
+    poll_seconds: int = 20  # how often an open page asks whether a new safety alert came
     throttle: auth.AddressThrottle = field(default_factory=auth.AddressThrottle)
     env: jinja2.Environment = field(init=False)
     _conn: sqlite3.Connection | None = field(default=None, init=False)
@@ -158,7 +159,8 @@ class Console:
         user: User | None = getattr(request.state, "user", None)
         values = {"base": base(request), "user": user, "title": "", "banner": None,
                   "alerts": getattr(request.state, "alerts", None), "nav": _nav(user),
-                  "form_token": getattr(request.state, "form_token", ""), **context}
+                  "form_token": getattr(request.state, "form_token", ""),
+                  "poll": self.poll_seconds, **context}
         html = self.env.get_template(template).render(**values)
         response = HTMLResponse(html, status_code=status)
         token = getattr(request.state, "new_form_token", None)
@@ -283,7 +285,7 @@ class SecurityHeaders:
 def build_console(settings: Any, live: Any, store: Any = None, *,
                   replay_sets: Sequence[Path] | None = None,
                   clock: Callable[[], dt.datetime] | None = None,
-                  idle: dt.timedelta = auth.IDLE) -> Starlette:
+                  idle: dt.timedelta = auth.IDLE, poll_seconds: int = 20) -> Starlette:
     """The console as a Starlette app, to be mounted at /console in the web app.
 
     `store` is accepted for symmetry with the web chat; the console opens its own
@@ -296,7 +298,7 @@ def build_console(settings: Any, live: Any, store: Any = None, *,
     sets = tuple(replay_sets) if replay_sets is not None else tuple(
         root / s for s in REPLAY_SETS if (root / s).is_file())
     console = Console(settings, live, data_dir, root, sets,
-                      clock or (lambda: dt.datetime.now(dt.UTC)), idle)
+                      clock or (lambda: dt.datetime.now(dt.UTC)), idle, poll_seconds)
     routes = [Route(p.path, console.guard(p), methods=list(p.methods)) for p in PAGES]
     app = Starlette(routes=routes)
     app.state.console = console

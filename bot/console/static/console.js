@@ -40,6 +40,7 @@
   if (url) {
     var seen = parseInt(document.body.getAttribute("data-alerts") || "0", 10);
     var title = document.title;
+    var every = parseInt(document.body.getAttribute("data-alerts-poll") || "20", 10);
     window.setInterval(function () {
       fetch(url, {credentials: "same-origin"}).then(function (r) {
         return r.ok ? r.json() : null;
@@ -51,6 +52,6 @@
           document.title = title;
         }
       }).catch(function () {});
-    }, 20000);
+    }, Math.max(1, every) * 1000);
   }
 }());
