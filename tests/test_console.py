@@ -293,6 +293,31 @@ def test_safety_queue_shows_context_review_and_export(site: Site) -> None:
     assert "view" in actions and "safety-review" in actions and "export" in actions
 
 
+def test_whole_conversation_view_is_audited(site: Site) -> None:
+    c, _ = client(site, "safeguarding")
+    page = c.get("/console/safety").text
+    import re
+
+    link = re.search(r'href="(/console/safety/conversation/c-[0-9a-f]+)"', page)
+    assert link
+    whole = c.get(link.group(1)).text
+    assert "hello" in whole and "i want to kill myself" in whole and "ok" in whole
+    ref = link.group(1).rsplit("/", 1)[1]
+    assert ("safeguarding", "view", f"conversation {ref}") in site.audit()
+
+
+def test_inbox_badge_counts_messages_to_look_at(site: Site) -> None:
+    c, _ = client(site, "moderator")
+    page = c.get("/console/").text
+    import re
+
+    badge = re.search(r'class="count-badge">(\d+)<', page)
+    conn = site.conn()
+    expected = conn.execute("SELECT COUNT(*) FROM turns WHERE intent IS NULL AND kind IN "
+                            "('fallback', 'clarify')").fetchone()[0]
+    assert badge and int(badge.group(1)) == expected > 0
+
+
 def test_moderator_gets_403_on_the_safety_queue(site: Site) -> None:
     c, _ = client(site, "moderator")
     assert c.get("/console/safety").status_code == 403
@@ -397,3 +422,12 @@ def test_forgetting_a_conversation_removes_its_review_notes(site: Site) -> None:
     store.forget(store.conversation_ref("web", 4))
     store.close()
     assert db.safety_reviews(conn) == {}
+
+
+def test_throttle_counts_the_client_behind_a_trusted_proxy() -> None:
+    from bot.console.auth import client_address
+
+    proxies = ["10.0.0.0/8"]
+    assert client_address("10.0.0.5", "203.0.113.7, 10.0.0.9", proxies) == "203.0.113.7"
+    assert client_address("198.51.100.1", "203.0.113.7", proxies) == "198.51.100.1"
+    assert client_address("10.0.0.5", None, proxies) == "10.0.0.5"

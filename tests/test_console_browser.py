@@ -226,6 +226,14 @@ def test_axe_finds_no_violations_on_console_pages(page: Any, served: Served) -> 
         for path in paths:
             page.goto(served.base + path)
             found[path] = axe(page)
+    page.context.clear_cookies()
+    log_in_as(page, served, "safeguarding")
+    page.goto(served.base + "/safety?status=all")
+    page.locator("a[href*='/safety/conversation/']").first.click()
+    page.locator("main h1").wait_for()
+    found["conversation"] = axe(page)
+    page.context.clear_cookies()
+    log_in_as(page, served, "admin")
     page.goto(served.base + "/inbox")  # as admin: the 403 page
     found["403"] = axe(page)
     page.context.clear_cookies()
@@ -239,5 +247,5 @@ def test_axe_finds_no_violations_on_console_pages(page: Any, served: Served) -> 
     conn.close()
     page.goto(link)
     found["setup"] = axe(page)
-    assert len(found) == 13
+    assert len(found) == 14
     assert {k: v for k, v in found.items() if v} == {}

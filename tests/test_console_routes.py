@@ -31,6 +31,7 @@ TABLE: dict[tuple[str, str], tuple[object, str]] = {
     ("GET", "/safety"): ({"safeguarding"}, "/safety"),
     ("GET", "/safety/export.csv"): ({"safeguarding"}, "/safety/export.csv"),
     ("GET", "/safety/count"): ({"safeguarding"}, "/safety/count"),
+    ("GET", "/safety/conversation/{ref}"): ({"safeguarding"}, "/safety/conversation/c-1"),
     ("POST", "/safety/{turn_id:int}"): ({"safeguarding"}, "/safety/1"),
     ("GET", "/feedback"): (MODS, "/feedback"),
     ("GET", "/stats"): (ALL, "/stats"),

@@ -14,6 +14,9 @@ Every route is declared once in `PAGES` (console.pages) with the permission it n
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import secrets
 import sqlite3
 import threading
 from collections.abc import Awaitable, Callable, Sequence
@@ -33,6 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot import store as db
 from bot.catalogue import LONDON
 from bot.console import auth
+from bot.review import UNMATCHED_KINDS
 
 T = TypeVar("T")
 
@@ -52,6 +56,7 @@ HEADERS = [(k.encode(), v.encode()) for k, v in (
 )]
 STALE_FORM = ("This form has expired or did not come from the console, so nothing was done. "
               "Go back, reload the page and try again.")
+INBOX_DAYS = 30  # the inbox shows messages of the last 30 days
 REPLAY_SETS = ("tests/data/eval.yaml", "tests/data/safety.yaml")  # inside the catalogue
 
 Endpoint = Callable[["Console", Request], Awaitable[Response]]
@@ -103,6 +108,7 @@ class Console:
     _conn: sqlite3.Connection | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _has_users: bool = field(default=False, init=False)
+    _flash_key: bytes = field(default_factory=lambda: secrets.token_bytes(32), init=False)
 
     def __post_init__(self) -> None:
         self.env = jinja2.Environment(
@@ -134,6 +140,18 @@ class Console:
                     detail: str = "") -> None:
         await self.db(db.add_audit, who, action, turn_id, detail[:20_000])
 
+    def flash_url(self, request: Request, path: str, message: str) -> str:
+        """A redirect address that shows `message` once there (signed: links cannot
+        put words of their own on a console page)."""
+        message = message[:300]
+        sig = hmac.new(self._flash_key, message.encode(), hashlib.sha256).hexdigest()[:32]
+        return f"{base(request)}{path}?done={quote(message, safe='')}&sig={sig}"
+
+    def flash(self, request: Request) -> str:
+        message = request.query_params.get("done", "")[:300]
+        sig = hmac.new(self._flash_key, message.encode(), hashlib.sha256).hexdigest()[:32]
+        return message if auth.same(request.query_params.get("sig"), sig) else ""
+
     def now(self) -> dt.datetime:
         return self.clock()
 
@@ -159,6 +177,7 @@ class Console:
         user: User | None = getattr(request.state, "user", None)
         values = {"base": base(request), "user": user, "title": "", "banner": None,
                   "alerts": getattr(request.state, "alerts", None), "nav": _nav(user),
+                  "inbox_count": getattr(request.state, "inbox", None),
                   "form_token": getattr(request.state, "form_token", ""),
                   "poll": self.poll_seconds, **context}
         html = self.env.get_template(template).render(**values)
@@ -208,6 +227,10 @@ class Console:
                             raise Refused(403, STALE_FORM)
                     if user.can("safety"):
                         request.state.alerts = await self.db(db.unreviewed_alerts)
+                    if user.can("inbox"):
+                        request.state.inbox = await self.db(
+                            db.unmatched_count, UNMATCHED_KINDS,
+                            self.now() - dt.timedelta(days=INBOX_DAYS))
                 return await page.endpoint(self, request)
             except Refused as exc:
                 return self.error(request, exc.status, exc.message)
@@ -293,7 +316,8 @@ def build_console(settings: Any, live: Any, store: Any = None, *,
     """
     from bot.console.pages import PAGES
 
-    data_dir = Path(getattr(store, "data_dir", None) or settings.data_dir)
+    inner = getattr(store, "store", store)  # an AsyncStore wraps the Store
+    data_dir = Path(getattr(inner, "data_dir", None) or settings.data_dir)
     root = Path(settings.catalogue_dir)
     sets = tuple(replay_sets) if replay_sets is not None else tuple(
         root / s for s in REPLAY_SETS if (root / s).is_file())

@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import secrets
 import time
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pyotp
@@ -148,3 +150,30 @@ class AddressThrottle:
             return False
         b.tokens -= 1
         return True
+
+
+def client_address(peer: str, forwarded_for: str | None, proxies: Iterable[str]) -> str:
+    """The client's address for throttling: the peer, or, when the peer is one of the
+    operator's trusted proxies (SIGNPOST_TRUSTED_PROXIES), the nearest untrusted hop in
+    X-Forwarded-For. Same rule as the web chat's, so both count the same address."""
+    nets = []
+    for item in proxies:
+        try:
+            nets.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            continue
+
+    def trusted(addr: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(addr)
+        except ValueError:
+            return False
+        return any(ip in net for net in nets)
+
+    if not forwarded_for or not trusted(peer):
+        return peer
+    hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not trusted(hop):
+            return hop
+    return hops[0] if hops else peer

@@ -63,7 +63,9 @@ async def login(console: Console, request: Request) -> Response:
                               "Signpost console", next=target, error=message, notice="",
                               name=name)
 
-    address = request.client.host if request.client else ""
+    address = auth.client_address(request.client.host if request.client else "",
+                                  request.headers.get("x-forwarded-for"),
+                                  getattr(console.settings, "trusted_proxies", ()))
     if not console.throttle.take(address):
         await console.audit(name or "(no name)", "login-failed", detail="too many attempts "
                             "from one address")

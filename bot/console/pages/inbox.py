@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from bot import review
-from bot.console.app import Console, Page, Refused, User, base
+from bot.console.app import INBOX_DAYS, Console, Page, Refused, User
 from bot.console.replaying import (
     blocks,
     placeholders_in,
@@ -21,7 +21,7 @@ from bot.console.replaying import (
 from bot.dialogue import Engine
 from bot.review import Group, Window
 
-DAYS = 30
+DAYS = INBOX_DAYS
 MAX_IDS = 500
 
 
@@ -66,7 +66,7 @@ async def inbox(console: Console, request: Request) -> Response:
             for g in groups]
     return console.render(request, "inbox.html", title="Inbox: messages the bot could not "
                           "answer", groups=rows, intents=_intents(console, request.state.user),
-                          days=DAYS, done=request.query_params.get("done", "")[:300])
+                          days=DAYS, done=console.flash(request))
 
 
 async def ignore(console: Console, request: Request) -> Response:
@@ -77,7 +77,8 @@ async def ignore(console: Console, request: Request) -> Response:
                            "Ignore selected.")
     done, _ = await console.db(review.set_status, ids, "ignored", "ignore",
                                request.state.user.name)
-    return RedirectResponse(f"{base(request)}/inbox?done=Ignored+{len(done)}+message(s).",
+    return RedirectResponse(console.flash_url(request, "/inbox",
+                                              f"Ignored {len(done)} message(s)."),
                             status_code=303)
 
 
@@ -147,13 +148,7 @@ async def promote(console: Console, request: Request) -> Response:
     note = (f'Added "{result.text}" to {values["intent_title"]}. '
             + (f"The bot now answers it with {now_answers}." if now_answers
                else "The bot is still not sure about it; add a few similar ones."))
-    return RedirectResponse(f"{base(request)}/inbox?done={_q(note)}", status_code=303)
-
-
-def _q(text: str) -> str:
-    from urllib.parse import quote_plus
-
-    return quote_plus(text[:300])
+    return RedirectResponse(console.flash_url(request, "/inbox", note), status_code=303)
 
 
 PAGES = [

@@ -114,6 +114,15 @@ def _cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+async def conversation(console: Console, request: Request) -> Response:
+    """One whole conversation, for the context of an alert (every view is audited)."""
+    ref = request.path_params["ref"][:40]
+    turns = await console.db(review.conversation, ref, Window())
+    await console.audit(request.state.user.name, "view", None, f"conversation {ref}")
+    return console.render(request, "conversation.html", title=f"Conversation {ref}",
+                          ref=ref, turns=turns)
+
+
 async def count(console: Console, request: Request) -> Response:
     """The unread count, for the page title to change when a new alert arrives."""
     return JSONResponse({"unread": await console.db(db.unreviewed_alerts)})
@@ -123,5 +132,6 @@ PAGES = [
     Page("/safety", queue, "safety"),
     Page("/safety/export.csv", export, "safety"),
     Page("/safety/count", count, "safety"),
+    Page("/safety/conversation/{ref}", conversation, "safety"),
     Page("/safety/{turn_id:int}", save, "safety", ("POST",)),
 ]
