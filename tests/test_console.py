@@ -207,7 +207,7 @@ def test_preview_then_promote_teaches_the_bot(site: Site) -> None:
     """The preview lists what would change; confirming writes the example and reloads."""
     c, csrf = client(site, "moderator")
     tid = site.turns["hit pads after school"]
-    form = {"csrf": csrf, "turns": str(tid), "text": "hit pads after school",
+    form = {"csrf": csrf, "turns": str(tid), "text": "boxing pads after school",
             "intent": "sport"}
     r = c.post("/console/inbox/preview", data=form)
     assert r.status_code == 200, r.text
@@ -215,7 +215,7 @@ def test_preview_then_promote_teaches_the_bot(site: Site) -> None:
     assert 'id="confirm"' in r.text
     r = c.post("/console/inbox/promote", data=form, follow_redirects=False)
     assert r.status_code == 303
-    assert "hit pads after school" in (site.root / "intents" / "sport.yaml").read_text()
+    assert "boxing pads after school" in (site.root / "intents" / "sport.yaml").read_text()
     conn = site.conn()
     row = conn.execute("SELECT review FROM turns WHERE id = ?", (tid,)).fetchone()
     assert row[0] == "promoted"
@@ -234,11 +234,11 @@ def test_moderator_cannot_promote_into_a_safety_intent(site: Site) -> None:
 
 
 def test_safety_changes_are_listed_first(site: Site) -> None:
-    """The issue's example: a harmless question added to a safety intent would start
-    safety replies to it; the preview puts that first, and the lead may still confirm."""
+    """A change that starts a safety reply is listed before every other change; the
+    safeguarding lead may still confirm it."""
     c, csrf = client(site, "safeguarding")
-    form = {"csrf": csrf, "turns": str(site.turns["how do i get there"]),
-            "text": "how do i get there", "intent": "threatened"}
+    form = {"csrf": csrf, "turns": str(site.turns["hit pads after school"]),
+            "text": "hit pads after school", "intent": "sport"}
     r = c.post("/console/inbox/preview", data=form)
     assert r.status_code == 200, r.text
     body = r.text
@@ -246,6 +246,22 @@ def test_safety_changes_are_listed_first(site: Site) -> None:
     assert body.index("Safety change:") < body.index("</section>", first)
     assert "Safety replies change" in body
     assert 'id="confirm"' in body
+
+
+def test_a_moderator_is_blocked_by_a_real_safety_change(site: Site) -> None:
+    """With this catalogue, "hit pads after school" as sport makes an eval message ("dont
+    wanna end up like my olders") start getting the exploitation safety reply."""
+    c, csrf = client(site, "moderator")
+    form = {"csrf": csrf, "turns": str(site.turns["hit pads after school"]),
+            "text": "hit pads after school", "intent": "sport"}
+    r = c.post("/console/inbox/preview", data=form)
+    assert "Safety change:" in r.text, "this wording no longer changes a safety reply: " \
+        "pick another for this test"
+    assert 'id="confirm"' not in r.text
+    assert "Only the safeguarding lead can make this change" in r.text
+    r = c.post("/console/inbox/promote", data=form)
+    assert r.status_code == 403
+    assert "hit pads after school" not in (site.root / "intents" / "sport.yaml").read_text()
 
 
 def test_a_safety_change_blocks_anyone_without_the_safeguarding_role() -> None:
@@ -424,10 +440,14 @@ def test_forgetting_a_conversation_removes_its_review_notes(site: Site) -> None:
     assert db.safety_reviews(conn) == {}
 
 
-def test_throttle_counts_the_client_behind_a_trusted_proxy() -> None:
-    from bot.console.auth import client_address
+def test_cookie_is_secure_behind_a_trusted_https_proxy(site: Site) -> None:
+    """Behind the operator's proxy the app sees http; X-Forwarded-Proto from a trusted
+    proxy still marks the cookie Secure, and the same header from anyone else does not."""
+    from bot.console.auth import is_https
 
-    proxies = ["10.0.0.0/8"]
-    assert client_address("10.0.0.5", "203.0.113.7, 10.0.0.9", proxies) == "203.0.113.7"
-    assert client_address("198.51.100.1", "203.0.113.7", proxies) == "198.51.100.1"
-    assert client_address("10.0.0.5", None, proxies) == "10.0.0.5"
+    assert is_https("http", "10.0.0.5", "https", ["10.0.0.0/8"])
+    assert not is_https("http", "203.0.113.7", "https", ["10.0.0.0/8"])
+    assert not is_https("http", "10.0.0.5", "http", ["10.0.0.0/8"])
+    c, _ = client(site)
+    r = login(c, "editor", PASSWORD, "")
+    assert r.status_code == 303 and "Secure" not in r.headers["set-cookie"]

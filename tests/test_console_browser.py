@@ -117,7 +117,7 @@ def test_promote_from_the_inbox_with_replay_preview(page: Any, served: Served) -
     log_in_as(page, served, "moderator")
     page.goto(served.base + "/inbox")
     group = page.locator(".group", has_text="hit pads after school")
-    group.get_by_label("Wording").fill("somewhere to hit pads after school")
+    group.get_by_label("Wording").fill("boxing pads after school")
     group.get_by_label("Add as an example of").select_option("sport")
     group.get_by_role("button", name="Preview").click()
     page.get_by_role("heading", name="What would change").wait_for()
@@ -125,10 +125,10 @@ def test_promote_from_the_inbox_with_replay_preview(page: Any, served: Served) -
     assert "messages (the replay sets and the last 30 days of the log)" in summary
     page.get_by_role("button", name="Add as an example of Sport").click()
     notice = page.locator("[role=status]").inner_text()
-    assert 'Added "somewhere to hit pads after school" to Sport.' in notice
+    assert 'Added "boxing pads after school" to Sport.' in notice
     assert page.locator(".group", has_text="hit pads after school").count() == 0
     sport = (served.site.root / "intents" / "sport.yaml").read_text()
-    assert "somewhere to hit pads after school" in sport
+    assert "boxing pads after school" in sport
 
 
 def test_editor_changes_opening_hours_and_the_answer_changes(page: Any,

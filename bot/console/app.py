@@ -267,8 +267,12 @@ def base(request: Request) -> str:
 
 
 def set_cookie(request: Request, response: Response, name: str, value: str) -> None:
+    console: Console = request.app.state.console
+    secure = auth.is_https(request.url.scheme, request.client.host if request.client else "",
+                           request.headers.get("x-forwarded-proto"),
+                           getattr(console.settings, "trusted_proxies", ()))
     response.set_cookie(name, value, path=base(request) or "/", httponly=True,
-                        samesite="strict", secure=request.url.scheme == "https")
+                        samesite="strict", secure=secure)
 
 
 def when(value: dt.datetime | str | None) -> str:

@@ -152,28 +152,15 @@ class AddressThrottle:
         return True
 
 
-def client_address(peer: str, forwarded_for: str | None, proxies: Iterable[str]) -> str:
-    """The client's address for throttling: the peer, or, when the peer is one of the
-    operator's trusted proxies (SIGNPOST_TRUSTED_PROXIES), the nearest untrusted hop in
-    X-Forwarded-For. Same rule as the web chat's, so both count the same address."""
-    nets = []
-    for item in proxies:
-        try:
-            nets.append(ipaddress.ip_network(item, strict=False))
-        except ValueError:
-            continue
-
-    def trusted(addr: str) -> bool:
-        try:
-            ip = ipaddress.ip_address(addr)
-        except ValueError:
-            return False
-        return any(ip in net for net in nets)
-
-    if not forwarded_for or not trusted(peer):
-        return peer
-    hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
-    for hop in reversed(hops):
-        if not trusted(hop):
-            return hop
-    return hops[0] if hops else peer
+def is_https(scheme: str, peer: str, forwarded_proto: str | None,
+             proxies: Iterable[str]) -> bool:
+    """Whether the browser reached us over https: directly, or through one of the
+    operator's trusted proxies (SIGNPOST_TRUSTED_PROXIES) that says so."""
+    if scheme == "https":
+        return True
+    try:
+        ip = ipaddress.ip_address(peer)
+        trusted = any(ip in ipaddress.ip_network(n, strict=False) for n in proxies)
+    except ValueError:
+        return False
+    return trusted and (forwarded_proto or "").split(",")[0].strip().lower() == "https"

@@ -13,6 +13,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from bot import store as db
 from bot.console import auth
 from bot.console.app import COOKIE, Console, Page, Refused, base, set_cookie, when
+from bot.web.guard import client_address, networks
 
 STATIC = {"console.css": "text/css; charset=utf-8",
           "console.js": "text/javascript; charset=utf-8"}
@@ -63,9 +64,9 @@ async def login(console: Console, request: Request) -> Response:
                               "Signpost console", next=target, error=message, notice="",
                               name=name)
 
-    address = auth.client_address(request.client.host if request.client else "",
-                                  request.headers.get("x-forwarded-for"),
-                                  getattr(console.settings, "trusted_proxies", ()))
+    address = client_address(request.client.host if request.client else "",
+                             request.headers.get("x-forwarded-for"),
+                             networks(getattr(console.settings, "trusted_proxies", ())))
     if not console.throttle.take(address):
         await console.audit(name or "(no name)", "login-failed", detail="too many attempts "
                             "from one address")
