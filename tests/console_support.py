@@ -31,6 +31,7 @@ SEEDED = [
     (2, "nail salon near me"),
     (2, "any boxing near me"),
     (2, "hit pads after school"),
+    (2, "fighting lessons"),
     (3, "call me on 07700 900123"),
     (4, "hello"),
     (4, "my mum is being weird"),

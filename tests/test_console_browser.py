@@ -116,7 +116,7 @@ def test_login_with_totp(page: Any, served: Served) -> None:
 def test_promote_from_the_inbox_with_replay_preview(page: Any, served: Served) -> None:
     log_in_as(page, served, "moderator")
     page.goto(served.base + "/inbox")
-    group = page.locator(".group", has_text="hit pads after school")
+    group = page.locator(".group", has_text="fighting lessons")
     group.get_by_label("Wording").fill("boxing pads after school")
     group.get_by_label("Add as an example of").select_option("sport")
     group.get_by_role("button", name="Preview").click()
@@ -126,7 +126,7 @@ def test_promote_from_the_inbox_with_replay_preview(page: Any, served: Served) -
     page.get_by_role("button", name="Add as an example of Sport").click()
     notice = page.locator("[role=status]").inner_text()
     assert 'Added "boxing pads after school" to Sport.' in notice
-    assert page.locator(".group", has_text="hit pads after school").count() == 0
+    assert page.locator(".group", has_text="fighting lessons").count() == 0
     sport = (served.site.root / "intents" / "sport.yaml").read_text()
     assert "boxing pads after school" in sport
 
