@@ -451,3 +451,33 @@ def test_cookie_is_secure_behind_a_trusted_https_proxy(site: Site) -> None:
     c, _ = client(site)
     r = login(c, "editor", PASSWORD, "")
     assert r.status_code == 303 and "Secure" not in r.headers["set-cookie"]
+
+
+async def test_signpost_run_serves_the_console_beside_the_web_chat(tmp_path: Path) -> None:
+    """The web chat's app with the console mounted as `signpost run` mounts it: the
+    console answers under /console with its strict headers, the chat still answers at /."""
+    import httpx
+    from starlette.routing import Mount
+
+    from bot.config import Settings
+    from bot.console import build_console
+    from bot.session import Session
+    from bot.store import AsyncStore
+    from bot.web.app import WebChat
+
+    site = make_site(tmp_path)
+    settings = Settings(token="", catalogue_dir=site.root, data_dir=site.data)
+    store = await AsyncStore.open(settings.data_dir)
+    session = Session(site.live, store)
+    try:
+        chat = WebChat(session, settings, extra_routes=[
+            Mount("/console", app=build_console(settings, site.live, store))])
+        transport = httpx.ASGITransport(app=chat.app, client=("203.0.113.7", 5000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            login_page = await c.get("/console/login")
+            home = await c.get("/")
+    finally:
+        await session.close()
+    assert login_page.status_code == 200 and "Log in to the Signpost console" in login_page.text
+    assert "frame-ancestors 'none'" in login_page.headers["content-security-policy"]
+    assert home.status_code == 200 and "/console" not in home.text
