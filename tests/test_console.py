@@ -404,11 +404,15 @@ def test_audit_log_is_append_only(site: Site) -> None:
 
 
 def test_admin_sees_and_exports_the_audit_log(site: Site) -> None:
+    """Failed logins are listed; a typed name cannot become a spreadsheet formula."""
     login(client(site)[0], "editor", "wrong password!", "")
+    login(client(site)[0], "=HYPERLINK(\"http://x\")\x1b[31m", "wrong password!", "")
     c, _ = client(site, "admin")
     page = c.get("/console/audit").text
     assert "login-failed" in page
-    assert "login-failed" in c.get("/console/audit/export.csv").text
+    exported = c.get("/console/audit/export.csv").text
+    assert "editor,login-failed" in exported
+    assert "'=HYPERLINK" in exported and "\x1b" not in exported
 
 
 def test_stats_have_svg_charts_with_tables(site: Site) -> None:

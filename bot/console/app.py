@@ -275,6 +275,12 @@ def set_cookie(request: Request, response: Response, name: str, value: str) -> N
                         samesite="strict", secure=secure)
 
 
+def csv_cell(value: object) -> str:
+    """A spreadsheet cell that cannot run as a formula (= + - @ at the start)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def when(value: dt.datetime | str | None) -> str:
     if value is None or value == "":
         return ""

@@ -53,7 +53,8 @@ def _safe_next(request: Request, target: str) -> str:
 
 async def login(console: Console, request: Request) -> Response:
     form = await request.form()
-    name = _field(form, "name", 64).strip()
+    # Whatever was typed as a name is kept in the audit log: printable characters only.
+    name = "".join(ch for ch in _field(form, "name", 64) if ch.isprintable()).strip()
     password = _field(form, "password", 1000)
     code = _field(form, "code", 20)
     target = _field(form, "next", 2000)

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from bot import review
 from bot import store as db
 from bot.console import auth, users
-from bot.console.app import Console, Page, Refused, base
+from bot.console.app import Console, Page, Refused, base, csv_cell
 from bot.review import Window
 
 
@@ -97,8 +97,8 @@ async def audit_export(console: Console, request: Request) -> Response:
     w = csv.writer(buf)
     w.writerow(("id", "time", "who", "action", "turn_id", "detail"))
     for e in entries:
-        w.writerow([e.id, e.at.strftime("%Y-%m-%d %H:%M:%S"), e.moderator, e.action,
-                    e.turn_id if e.turn_id is not None else "", e.detail])
+        w.writerow([e.id, e.at.strftime("%Y-%m-%d %H:%M:%S"), csv_cell(e.moderator),
+                    e.action, e.turn_id if e.turn_id is not None else "", csv_cell(e.detail)])
     await console.audit(request.state.user.name, "export", None,
                         f"audit log, {len(entries)} entries, as CSV")
     return Response("\ufeff" + buf.getvalue(), media_type="text/csv; charset=utf-8",

@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from bot import review
 from bot import store as db
-from bot.console.app import Console, Page, Refused, base
+from bot.console.app import Console, Page, Refused, base, csv_cell
 from bot.review import SafetyItem, Window
 
 CONTEXT = 5  # turns shown before and after each alert
@@ -101,17 +101,12 @@ async def export(console: Console, request: Request) -> Response:
     for item in items:
         t, r = item.turn, reviews.get(item.turn.id, {})
         w.writerow([t.id, t.at.strftime("%Y-%m-%d %H:%M"), t.safety, t.ref, t.channel,
-                    _cell(t.text), r.get("reviewer", ""), r.get("outcome", ""),
-                    _cell(r.get("notes", "")), r.get("at", "")])
+                    csv_cell(t.text), csv_cell(r.get("reviewer", "")), r.get("outcome", ""),
+                    csv_cell(r.get("notes", "")), r.get("at", "")])
     await console.audit(request.state.user.name, "export", None,
                         f"safety queue, {len(items)} alert(s), as CSV")
     return Response("\ufeff" + buf.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": 'attachment; filename="safety-log.csv"'})
-
-
-def _cell(text: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 async def conversation(console: Console, request: Request) -> Response:
