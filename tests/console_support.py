@@ -38,6 +38,7 @@ SEEDED = [
     (4, "i want to kill myself"),
     (4, "ok"),
     (5, "how do i get there"),
+    (6, "wheres the bus stop"),
 ]
 
 

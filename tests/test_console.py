@@ -234,34 +234,20 @@ def test_moderator_cannot_promote_into_a_safety_intent(site: Site) -> None:
 
 
 def test_safety_changes_are_listed_first(site: Site) -> None:
-    """A change that starts a safety reply is listed before every other change; the
+    """A harmless question added to a safety intent would start safety replies to it (the
+    issue's example): the preview lists that before every other change, and the
     safeguarding lead may still confirm it."""
     c, csrf = client(site, "safeguarding")
-    form = {"csrf": csrf, "turns": str(site.turns["hit pads after school"]),
-            "text": "hit pads after school", "intent": "sport"}
+    form = {"csrf": csrf, "turns": str(site.turns["wheres the bus stop"]),
+            "text": "wheres the bus stop", "intent": "threatened"}
     r = c.post("/console/inbox/preview", data=form)
     assert r.status_code == 200, r.text
     body = r.text
     first = body.index('<section class="change')
     assert body.index("Safety change:") < body.index("</section>", first)
+    assert "wheres the bus stop" in body[first:body.index("</section>", first)]
     assert "Safety replies change" in body
     assert 'id="confirm"' in body
-
-
-def test_a_moderator_is_blocked_by_a_real_safety_change(site: Site) -> None:
-    """With this catalogue, "hit pads after school" as sport makes an eval message ("dont
-    wanna end up like my olders") start getting the exploitation safety reply."""
-    c, csrf = client(site, "moderator")
-    form = {"csrf": csrf, "turns": str(site.turns["hit pads after school"]),
-            "text": "hit pads after school", "intent": "sport"}
-    r = c.post("/console/inbox/preview", data=form)
-    assert "Safety change:" in r.text, "this wording no longer changes a safety reply: " \
-        "pick another for this test"
-    assert 'id="confirm"' not in r.text
-    assert "Only the safeguarding lead can make this change" in r.text
-    r = c.post("/console/inbox/promote", data=form)
-    assert r.status_code == 403
-    assert "hit pads after school" not in (site.root / "intents" / "sport.yaml").read_text()
 
 
 def test_a_safety_change_blocks_anyone_without_the_safeguarding_role() -> None:

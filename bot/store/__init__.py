@@ -80,7 +80,7 @@ from bot.store.sql import (
     turn_row,
 )
 
-__all__ = [
+__all__ = [  # noqa: RUF022 (grouped: the log first, then the console)
     "BUSY_TIMEOUT", "DB_NAME", "FORGET_FAILED", "HIDE_WINDOW", "MIGRATIONS", "SCHEMA_VERSION",
     "SECRET_NAME", "AsyncStore", "Store", "StoreError", "add_audit", "checkpoint",
     "connect_existing", "erase_conversation", "insert_turn", "mark_turns", "migrate",
