@@ -22,6 +22,7 @@ import pytest
 from bot.catalogue import LONDON
 from bot.console import users
 from bot.dialogue import ChatState
+from bot.render import card_lines
 from tests.browser import ARGS, CHROMIUM, need_browser
 from tests.console_support import PASSWORD, Site, make_site
 
@@ -131,12 +132,22 @@ def test_promote_from_the_inbox_with_replay_preview(page: Any, served: Served) -
     assert "boxing pads after school" in sport
 
 
+def beat_lab_card(served: Served) -> tuple[bool, str]:
+    """Whether the bot says Beat Lab is open on a Monday morning, and its "When" line."""
+    reply = served.site.live.engine.respond("music", ChatState(), MONDAY_MORNING)
+    picks = [p for part in reply.all_parts() for p in part.services
+             if p.service.id == "beat-lab-studio"]
+    assert picks, "the music answer no longer shows Beat Lab: pick another service"
+    when = next(line for line in card_lines(picks[0]) if "When:" in line)
+    return picks[0].open_now, when
+
+
 def test_editor_changes_opening_hours_and_the_answer_changes(page: Any,
                                                              served: Served) -> None:
-    """Beat Lab opens at 09:00 instead of 18:00: on a Monday morning it is now shown first."""
-    engine = served.site.live.engine
-    before = engine.respond("music", ChatState(), MONDAY_MORNING)
-    assert "beat-lab-studio" not in [p.service.id for p in before.services]
+    """Beat Lab opens at 09:00 instead of 18:00: on a Monday morning the bot now says it is
+    open, with the new time on its card."""
+    open_before, when_before = beat_lab_card(served)
+    assert not open_before and "When: Mon, Wed 18:00-20:30" in when_before
     log_in_as(page, served, "editor")
     page.goto(served.base + "/catalogue")
     page.get_by_role("link", name="Beat Lab Studio Sessions").click()
@@ -145,9 +156,9 @@ def test_editor_changes_opening_hours_and_the_answer_changes(page: Any,
     page.get_by_role("heading", name="Answers that would change").wait_for()
     page.get_by_role("button", name="Save").click()
     page.locator("#saved").wait_for()
-    after = served.site.live.engine.respond("music", ChatState(), MONDAY_MORNING)
-    first = after.services[0]
-    assert (first.service.id, first.open_now) == ("beat-lab-studio", True)
+    open_now, when = beat_lab_card(served)
+    assert open_now
+    assert "Mon, Wed 09:00-20:30" in when
 
 
 def test_moderator_gets_403_on_the_safety_queue(page: Any, served: Served) -> None:
