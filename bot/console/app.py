@@ -33,9 +33,9 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+import bot.console.auth as auth  # not `from bot.console`: that package imports this module
 from bot import store as db
 from bot.catalogue import LONDON
-from bot.console import auth
 from bot.review import UNMATCHED_KINDS
 
 T = TypeVar("T")

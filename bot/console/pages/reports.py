@@ -35,7 +35,7 @@ def _tally(turns: list[Turn], key: str) -> list[dict[str, Any]]:
 
 async def feedback(console: Console, request: Request) -> Response:
     window = _window(console, WEEKS * 7)
-    turns = await console.db(review.load_turns, window, "helpful IS NOT NULL")
+    turns = [t for t in await console.db(review.load_turns, window) if t.helpful is not None]
     worst = [t for t in turns if t.helpful is False][-20:][::-1]
     if worst:
         await console.audit(request.state.user.name, "view", None, "feedback: " + " ".join(
