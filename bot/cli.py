@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("bot.cli", "check the catalogue files and list every problem"),
     "run": ("bot.runner", "serve the web chat (and Telegram when TELEGRAM_BOT_TOKEN is set)"),
     "review": ("bot.review", "moderators: review the conversation log and teach the bot"),
+    "users": ("bot.console.users", "admins: web console accounts (add, list, disable, reset)"),
     "schema": ("bot.staff", "write JSON Schemas so editors check catalogue files as you type"),
     "explain": ("bot.staff", "staff: show step by step why the bot answers a message as it does"),
     "replay": ("bot.staff", "staff: list answers an edit would change (old vs new catalogue)"),

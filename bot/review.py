@@ -511,16 +511,21 @@ class Promoted:
     score: float
 
 
-def promote(conn: sqlite3.Connection, turn_id: int, intent: str, root: Path,
-            moderator: str) -> Promoted:
-    """Add a turn's (redacted) text to intents/INTENT.yaml if the result validates."""
-    row = select_turn(conn, turn_id)
-    if row is None:
-        raise Refused(_no_turn(turn_id))
-    turn = Turn.from_row(row)
-    text = " ".join(turn.text.split())
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """An intent file with one more example, checked: what promote would write."""
+
+    file: Path
+    original: bytes
+    updated: str
+    catalogue: Any  # the Catalogue as it would be, already validated
+
+
+def draft_example(root: Path, intent: str, text: str) -> Draft:
+    """Add `text` to intents/INTENT.yaml in memory and validate a copy; Refused if not OK."""
+    text = " ".join(text.split())
     if not text:
-        raise Refused(f"Turn #{turn_id} has no text to add.")
+        raise Refused("There is no text to add.")
     path = _intent_file(root, intent)
     original = path.read_bytes()
     cat, problems = load(root)
@@ -536,11 +541,31 @@ def promote(conn: sqlite3.Connection, turn_id: int, intent: str, root: Path,
         errors = "\n".join(f"  {p}" for p in problems if p.severity == "error")
         raise Refused(f'Not promoted: adding "{text}" to {intent} would break the catalogue, '
                       f"so {path} was left as it was.\n{errors}")
-    if path.read_bytes() != original:
+    return Draft(path, original, updated, new_cat)
+
+
+def promote(conn: sqlite3.Connection, turn_id: int, intent: str, root: Path,
+            moderator: str, text: str | None = None,
+            also: Sequence[int] = ()) -> Promoted:
+    """Add a turn's (redacted) text to intents/INTENT.yaml if the result validates.
+
+    `text` replaces the stored wording (the console lets a moderator edit it first);
+    `also` are further turns of the same group, marked promoted with this one.
+    """
+    row = select_turn(conn, turn_id)
+    if row is None:
+        raise Refused(_no_turn(turn_id))
+    turn = Turn.from_row(row)
+    text = " ".join((turn.text if text is None else text).split())
+    if not text:
+        raise Refused(f"Turn #{turn_id} has no text to add.")
+    draft = draft_example(root, intent, text)
+    path, new_cat = draft.file, draft.catalogue
+    if path.read_bytes() != draft.original:
         raise Refused(f"{path} changed while this was being checked (someone else is "
                       "editing it?). Nothing was changed; run the command again.")
-    _replace_file(path, updated)
-    mark_turns(conn, [turn_id], "promoted")
+    _replace_file(path, draft.updated)
+    mark_turns(conn, [turn_id, *also], "promoted")
     add_audit(conn, moderator, "promote", turn_id, f"added as an example of {intent}")
     from bot.dialogue import Engine  # here: the engine is only needed after a promotion
 

@@ -122,9 +122,10 @@ def listen_socket(host: str, port: int) -> socket.socket:
 async def serve(settings: Settings, live: Any, *, sock: socket.socket | None = None) -> None:
     """Serve every configured channel until SIGINT or SIGTERM."""
     import uvicorn
-    from starlette.routing import BaseRoute
+    from starlette.routing import BaseRoute, Mount
 
     from bot.alert_email import email_sink
+    from bot.console import build_console
     from bot.jobs import Jobs
     from bot.jobs import stop as stop_jobs
     from bot.session import Session
@@ -144,6 +145,7 @@ async def serve(settings: Settings, live: Any, *, sock: socket.socket | None = N
             telegram, report = await _start_telegram(settings, live, session, routes, revoked)
         await session.router.start()  # emails an earlier run could not send go now
         sock = sock or listen_socket(settings.web_listen, settings.web_port)
+        routes.append(Mount("/console", app=build_console(settings, live, store)))
         web = WebChat(session, settings, extra_routes=routes)
         config = uvicorn.Config(web.app, lifespan="off", access_log=False, log_config=None,
                                 server_header=False, date_header=False,

@@ -610,11 +610,12 @@ def replay_text(r: ReplayReport, limit: int = 20) -> str:
 _LOGGED_EVENT = re.compile(r"^\[[^\]]*\]$")  # "[button menu]", "[shared a location]", ...
 
 
-def log_messages(data_dir: Path, limit: int | None = None) -> list[str]:
+def log_messages(data_dir: Path, limit: int | None = None,
+                 since: dt.datetime | None = None) -> list[str]:
     """Redacted messages from the conversation log, oldest first (read-only)."""
     from bot.store import recent_texts
 
-    texts = recent_texts(data_dir, limit)
+    texts = recent_texts(data_dir, limit, since)
     return [t for t in texts if t.strip() and not t.startswith("/")
             and not _LOGGED_EVENT.match(t.strip())]
 

@@ -25,6 +25,7 @@ audit entries through the plain functions in bot.store.sql; they never need the 
     bot.store.log      Store: what a channel calls; never raises
     bot.store.aio      AsyncStore: a Store on its one writer thread, for asyncio code
     bot.store.queries  reading the log for the review and staff tools
+    bot.store.console  the web console's accounts, sessions and safety reviews
 
 Also kept here, because it is SQL: the inbox, where a channel keeps each accepted update
 (sealed with bot.seal) until it has been answered, so a crash loses no message; and the
@@ -34,6 +35,25 @@ Delayed /forget requests are written down in bot.forget_journal.
 
 from bot.secretkey import SECRET_NAME, parse_secret
 from bot.store.aio import AsyncStore
+from bot.store.console import (
+    add_user,
+    count_users,
+    create_session,
+    disable_user,
+    end_session,
+    finish_setup,
+    get_user,
+    list_users,
+    record_login,
+    record_login_failure,
+    reset_user,
+    safety_reviews,
+    save_safety_review,
+    touch_session,
+    unmatched_count,
+    unreviewed_alerts,
+    user_for_setup,
+)
 from bot.store.log import Store
 from bot.store.queries import recent_texts, select_audit, select_turn, select_turns
 from bot.store.schema import (
@@ -60,10 +80,15 @@ from bot.store.sql import (
     turn_row,
 )
 
-__all__ = [
+__all__ = [  # noqa: RUF022 (grouped: the log first, then the console)
     "BUSY_TIMEOUT", "DB_NAME", "FORGET_FAILED", "HIDE_WINDOW", "MIGRATIONS", "SCHEMA_VERSION",
     "SECRET_NAME", "AsyncStore", "Store", "StoreError", "add_audit", "checkpoint",
     "connect_existing", "erase_conversation", "insert_turn", "mark_turns", "migrate",
     "parse_secret", "parse_stamp", "purge_old", "recent_texts", "schema_version",
     "select_audit", "select_turn", "select_turns", "stamp", "turn_row",
+    # the web console (bot.store.console)
+    "add_user", "count_users", "create_session", "disable_user", "end_session",
+    "finish_setup", "get_user", "list_users", "record_login", "record_login_failure",
+    "reset_user", "safety_reviews", "save_safety_review", "touch_session", "unmatched_count",
+    "unreviewed_alerts", "user_for_setup",
 ]

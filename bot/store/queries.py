@@ -76,16 +76,20 @@ def select_audit(conn: sqlite3.Connection, since: dt.datetime | None = None,
                              "ORDER BY at, id", params).fetchall())
 
 
-def recent_texts(data_dir: Path, limit: int | None = None) -> list[str]:
-    """The stored (redacted) message texts, oldest first, read-only; the newest `limit`."""
+def recent_texts(data_dir: Path, limit: int | None = None,
+                 since: dt.datetime | None = None) -> list[str]:
+    """The stored (redacted) message texts, oldest first, read-only; the newest `limit`,
+    only from `since` on when given (the console's replay preview reads 30 days)."""
     path = Path(data_dir) / DB_NAME
     if not path.is_file():
         raise FileNotFoundError(path)
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    params: list[object] = [stamp(since) if since else ""]
+    if limit:
+        params.append(limit)
     try:
-        rows = conn.execute("SELECT text FROM turns ORDER BY id DESC"
-                            + (" LIMIT ?" if limit else ""),
-                            (limit,) if limit else ()).fetchall()
+        rows = conn.execute("SELECT text FROM turns WHERE at >= ? ORDER BY id DESC"
+                            + (" LIMIT ?" if limit else ""), params).fetchall()
     finally:
         conn.close()
     return [str(r[0]) for r in reversed(rows)]

@@ -77,6 +77,45 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             PRIMARY KEY (channel, update_id)
         ) WITHOUT ROWID""",
     )),
+    # The web console (issue 14): accounts, server-side sessions, safety review state; the
+    # audit table becomes append-only. Queries: bot.store.console.
+    (3, (
+        """CREATE TABLE IF NOT EXISTS console_users (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL,                -- moderator | safeguarding | editor | admin
+            password TEXT,                     -- argon2 hash; NULL until the setup link is used
+            totp TEXT,                         -- base32 TOTP secret; NULL when not set up
+            state TEXT NOT NULL,               -- setup | active | disabled
+            setup_hash TEXT,                   -- sha256 of the one-time setup link's token
+            setup_until TEXT,
+            failures INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT,
+            created_at TEXT NOT NULL,
+            last_login TEXT,
+            last_code TEXT                     -- the last TOTP time step used (no replays)
+        )""",
+        """CREATE TABLE IF NOT EXISTS console_sessions (
+            id_hash TEXT PRIMARY KEY,          -- sha256 of the cookie value
+            user TEXT NOT NULL,
+            csrf TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            seen_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE IF NOT EXISTS safety_reviews (
+            turn_id INTEGER PRIMARY KEY,
+            reviewer TEXT NOT NULL,
+            outcome TEXT NOT NULL,             -- seen | handled | escalated | false-alarm
+            notes TEXT NOT NULL DEFAULT '',
+            at TEXT NOT NULL
+        )""",
+        # /forget and the retention purge delete turns: their review notes go with them.
+        """CREATE TRIGGER IF NOT EXISTS turns_drop_review AFTER DELETE ON turns
+            BEGIN DELETE FROM safety_reviews WHERE turn_id = OLD.id; END""",
+        """CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
+        """CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
+    )),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
