@@ -27,10 +27,12 @@
     document.title = "";
     document.body.className = "blank";
     document.body.replaceChildren();
-    try {
-      window.top.location.replace(exitUrl); // embedded: leave the partner's page too
-    } catch (e) {
-      window.location.replace(exitUrl);
+    // One navigation only: a second replace() would abort the first.
+    if (window.top && window.top !== window) {
+      try {
+        window.top.location.replace(exitUrl); // embedded: leave the partner's page too
+        return;
+      } catch (e) { /* the partner's page refused: leave the frame at least */ }
     }
     window.location.replace(exitUrl);
   }
