@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from bot import memory
 from bot.alert_router import no_route_job
 from bot.catalogue import LONDON
 from bot.live import LiveCatalogue, ReloadResult
@@ -35,6 +36,7 @@ class Jobs:
         self.retention_days = retention_days
         self.report = report or _log_report
         self.reload_lock = asyncio.Lock()
+        self.memory = memory.Releaser()
 
     async def reload(self) -> ReloadResult:
         """Reload the catalogue now (an admin's /reload)."""
@@ -49,6 +51,7 @@ class Jobs:
             await self.report(reload_report(result, self.live))
         await self.session.flush_alerts()
         self.session.expire_idle()
+        self.memory.maybe()
 
     async def purge(self) -> None:
         """Delete turns older than the retention period."""

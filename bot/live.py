@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot import memory
 from bot.catalogue import Catalogue, load
 from bot.dialogue import Engine
 from bot.yamlfile import Problem
@@ -147,6 +148,7 @@ class LiveCatalogue:
             return ReloadResult(False, tuple(problems))
         self.catalogue = cat
         self.engine = engine  # the swap: one assignment, read once per message
+        memory.release()  # the old engine and the training arrays: back to the system
         self.last_reload = dt.datetime.now(dt.UTC)
         log.info("catalogue version %s is live (%d services, %d intents, %d warnings)",
                  cat.version, len(cat.services), len(cat.intents), len(cat.warnings))
