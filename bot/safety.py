@@ -86,6 +86,18 @@ class _Rule:
 _PRONOUNS = frozenset("he she they him her them his hers their theirs hes shes im".split())
 
 
+# A message ending in one of these is unfinished ("i honestly want to"): the rest is on its
+# way, and the conversation layer reads the two together. Resemblance waits for it.
+_DANGLING = frozenset("to a an the and but or if of for with at in on about because cos coz "
+                      "like so when that my his her their your".split())
+
+
+def _judgeable(text: str) -> bool:
+    """Enough of a finished message for the resemblance layers (fuzzy and learned)."""
+    words = text.split()
+    return _substance(text) >= 2 and bool(words) and words[-1] not in _DANGLING
+
+
 def _substance(text: str) -> int:
     """Words that carry meaning: not stopwords, pronouns or numbers ("hes 24" has one)."""
     return sum(w.isalpha() and w not in STOPWORDS and w not in _PRONOUNS for w in text.split())
@@ -216,7 +228,7 @@ class Screen:
         near: list[str] = []
         fuzzy: dict[str, float] = {}
         soft: dict[str, int] = {}  # evidence that is not a rule: fuzzy and learned
-        if ranked and (norm is None or _substance(norm.text) >= 2):
+        if ranked and (norm is None or _judgeable(norm.text)):
             # one word ("tonight") is too little to be close in meaning to a disclosure
             need = self.threshold + self.fuzzy_extra
             passed = self._fuzzy_pass(ranked, need)
@@ -246,10 +258,13 @@ class Screen:
                                 f" ahead of other topics, best other {other:.0f})")
         learn_text = cat_views[0] if cat_views else ""
         if (self.model is not None and norm is not None
-                and _substance(learn_text) >= 2):
-            # like the fuzzy layer: one word ("goodbye", "knife") is too little to judge;
-            # read after exclusions are cut ("knife kill in cod")
+                and _judgeable(learn_text)):
+            # like the fuzzy layer: one word ("goodbye", "knife") is too little to judge.
+            # Where a look-alike was cut out ("beat me at fifa"), the whole message must
+            # read as harm too: the cut removes the context that made it harmless.
             learned = self.model.verdict(learn_text)
+            if learned is not None and norm.text.split() != learn_text.split():
+                learned = learned if self.model.verdict(norm.text) is not None else None
             if learned is not None:
                 soft[learned[0]] = soft.get(learned[0], 0) + 1
                 fuzzy.setdefault(learned[0], 0.0)

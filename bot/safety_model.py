@@ -1,20 +1,24 @@
 """The learned layer of the safety screen: a small linear model trained when the catalogue loads.
 
 Classes: "none" and each safety intent. Training data: the safety intents' examples (their
-intent), and every other intent's examples plus the safety intents' negative examples
-("none"). Features: words, word pairs and character 3-4-grams of the normalised text, so
-it reads spellings and phrasings that no single rule names. Multinomial logistic
-regression, full-batch gradient descent in numpy, fixed iterations: the same catalogue
-always gives the same model.
+intent), every other intent's examples and the safety intents' negative examples ("none"),
+and the shipped corpus of bot/safety_corpus.py (written examples and measured blind sets).
+Harmless and harmful messages weigh the same in all, however many of each there are.
+Features: words, word pairs and character 4-grams inside longer words of the normalised
+text, so it reads phrasings and spellings that no single rule names. Multinomial logistic
+regression, full-batch Adagrad in numpy, fixed iterations: the same data always gives the
+same model, and a process reuses it while the data is unchanged.
 
-It fires for a safety intent whose probability reaches THRESHOLD. THRESHOLD was chosen on
-data the model never trains on (tests/data/safety.yaml and eval.yaml, see
-docs/safeguarding.md), for few false alarms: the rules stay the main layer and this one
-catches what is close in meaning to many examples.
+It fires when the probability of any harm (one minus "none") reaches THRESHOLD, for the
+likeliest kind. THRESHOLD (0.70) was chosen on blind set E before E joined the corpus
+(docs/safeguarding.md): 0.60 caught 0.939 of E's disclosures with 8.3% false alarms, 0.70
+0.897 with 6.2%, the false-alarm rate of the rules alone on that set.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
@@ -22,27 +26,33 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bot import safety_corpus
 from bot.routes import SAFETY_INTENTS
 
 if TYPE_CHECKING:
     from bot.catalogue import Catalogue
     from bot.text import Normaliser
 
-THRESHOLD = 0.60
+THRESHOLD = 0.70
 ITERATIONS = 40
 LEARNING_RATE = 1.0
 L2 = 1e-4
 NONE = "none"
+MIN_COUNT = 2  # a feature seen in one training message only is noise, and memory
+_TRAINED: dict[str, SafetyModel] = {}
 
 
 def features(text: str) -> list[str]:
-    """Words, word pairs and character 3-4-grams of a normalised message."""
+    """Words, word pairs and the character 4-grams inside longer words of a normalised
+    message. Character n-grams across word boundaries ("ot t") proved noise: they let a
+    fragment such as "but i cannot tell" look like a disclosure."""
     words = text.split()
     feats = [f"w:{w}" for w in words]
     feats += [f"b:{a} {b}" for a, b in pairwise(words)]
-    padded = f" {text[:300]} "
-    for n in (3, 4):
-        feats += [f"c:{padded[i:i + n]}" for i in range(len(padded) - n + 1)]
+    for w in words[:60]:
+        if len(w) >= 5:
+            padded = f" {w} "
+            feats += [f"c:{padded[i:i + 4]}" for i in range(len(padded) - 3)]
     return feats
 
 
@@ -54,20 +64,32 @@ class SafetyModel:
     bias: np.ndarray  # (classes,)
 
     @classmethod
-    def train(cls, cat: Catalogue, normaliser: Normaliser) -> SafetyModel:
+    def train(cls, cat: Catalogue, normaliser: Normaliser,
+              corpus: Iterable[tuple[str, str]] | None = None) -> SafetyModel:
+        """Train on the catalogue's examples and the shipped corpus (bot/safety_corpus.py).
+
+        The same training data gives the same model, so a model is reused while its data is
+        unchanged: a reload that only edits services, every test's engine, the console's
+        preview."""
         classes = (NONE, *[s for s in SAFETY_INTENTS if s in cat.intents])
-        texts: list[str] = []
-        labels: list[int] = []
+        raw: list[tuple[str, int]] = []
         for intent in cat.intents.values():
             label = classes.index(intent.id) if intent.id in classes else 0
-            for ex in intent.examples:
-                texts.append(normaliser.normalise(ex).text)
-                labels.append(label)
+            raw += [(ex, label) for ex in intent.examples]
             if intent.id in classes:
-                for ex in intent.negative_examples:
-                    texts.append(normaliser.normalise(ex).text)
-                    labels.append(0)
-        return cls.fit(texts, labels, classes)
+                raw += [(ex, 0) for ex in intent.negative_examples]
+        for text, kind in (safety_corpus.messages() if corpus is None else corpus):
+            raw.append((text, classes.index(kind) if kind in classes else 0))
+        key = hashlib.sha256(repr((  # the data, and what the normaliser knows
+            classes, raw, sorted(normaliser.lexicon.items()), sorted(normaliser.vocabulary),
+        )).encode()).hexdigest()
+        model = _TRAINED.get(key)
+        if model is None:
+            texts = [normaliser.normalise(text).text for text, _ in raw]
+            model = cls.fit(texts, [label for _, label in raw], classes)
+            _TRAINED.clear()  # one model per process: the newest catalogue's
+            _TRAINED[key] = model
+        return model
 
     @classmethod
     def fit(cls, texts: list[str], labels: list[int], classes: tuple[str, ...]) -> SafetyModel:
@@ -75,8 +97,10 @@ class SafetyModel:
         rows: list[int] = []
         cols: list[int] = []
         kept: list[int] = []
-        for t, label in zip(texts, labels, strict=True):
-            feats = set(features(t))
+        sets = [set(features(t)) for t in texts]
+        seen = Counter(f for feats in sets for f in feats)
+        for feats, label in zip(sets, labels, strict=True):
+            feats = {f for f in feats if seen[f] >= MIN_COUNT}
             if not feats:
                 continue
             r = len(kept)
@@ -95,6 +119,12 @@ class SafetyModel:
         counts = np.bincount(row, minlength=n).astype(np.float64)
         val = (1.0 / np.sqrt(counts[row]))[:, None].astype(np.float32)
         y = np.zeros((n, k), dtype=np.float32)
+        # Harmless messages weigh as much in all as the disclosures do: the corpus holds more
+        # disclosures, and a model that learns "most messages are harm" flags fragments.
+        is_none = np.asarray(kept) == 0
+        none_share = max(float(is_none.mean()), 1e-9)
+        weight = np.where(is_none, 0.5 / none_share,
+                          0.5 / max(1.0 - none_share, 1e-9))[:, None].astype(np.float32) / n
         y[np.arange(n), np.asarray(kept)] = 1.0
         w = np.zeros((len(vocab), k), dtype=np.float32)  # float32: half the memory traffic
         b = np.zeros(k, dtype=np.float32)
@@ -102,7 +132,7 @@ class SafetyModel:
         gb_sq = np.full_like(b, 1e-8)
         for _ in range(ITERATIONS):
             logits = np.add.reduceat(w[col] * val, row_starts, axis=0) + b
-            d = (_softmax(logits) - y) / n
+            d = (_softmax(logits) - y) * weight
             gw = np.add.reduceat((d[row] * val)[by_col], col_starts, axis=0) + L2 * w
             gb = d.sum(axis=0)
             gw_sq += gw * gw  # Adagrad: rare features (most of them) still learn
@@ -121,15 +151,19 @@ class SafetyModel:
         return {c: float(p[i]) for i, c in enumerate(self.classes)}
 
     def verdict(self, text: str, threshold: float = THRESHOLD) -> tuple[str, float] | None:
-        """(safety intent, probability) if one reaches the threshold, else None."""
+        """(safety intent, probability of any harm) when that probability reaches the
+        threshold: the intent is the likeliest kind. Summing the kinds matters: a message
+        can be plainly about harm while its probability is split between two kinds
+        (threatened, or danger right now)."""
         words = text.split()
         if not any(f"b:{a} {b}" in self.vocab for a, b in pairwise(words)):
             return None  # character n-grams alone never fire it: a known word pair must be there
         probs = self.probabilities(text)
         best = max((c for c in probs if c != NONE), key=probs.__getitem__, default=None)
-        if best is None or probs[best] < threshold:
+        harm = 1.0 - probs.get(NONE, 0.0)
+        if best is None or harm < threshold:
             return None
-        return best, probs[best]
+        return best, harm
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:

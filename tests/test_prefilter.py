@@ -11,6 +11,7 @@ import yaml
 from bot.catalogue import Catalogue
 from bot.prefilter import Prefilter, required_literals
 from bot.safety import Screen
+from bot.safety_corpus import CORPUS
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -18,7 +19,7 @@ DATA = Path(__file__).resolve().parent / "data"
 def _texts() -> list[str]:
     texts = [d["text"] for d in yaml.safe_load((DATA / "safety.yaml").read_text())]
     texts += [d["text"] for d in yaml.safe_load((DATA / "eval.yaml").read_text())]
-    blind = yaml.safe_load((DATA / "safety_blind_a.yaml").read_text())
+    blind = yaml.safe_load((CORPUS / "blind_a.yaml").read_text())
     texts += [m for d in blind["disclosures"] for m in (d.get("messages") or [d["text"]])]
     texts += [d["text"] for d in blind["lookalikes"]]
     return texts
