@@ -12,7 +12,7 @@ Each step is linear in the message and changes only what it recognises:
 3. leetspeak and masking inside words that are otherwise unknown ("k1ll", "su1c1dal",
    "st*bbed"): the decoded word must be a known word, and a masked letter prefers a
    word that matters for safety;
-4. words run together ("iwannadie") split with a word-segmentation library (wordninja),
+4. words run together ("iwannadie") split with wordninja's method and word list (bot/segment.py),
    only when nearly all the pieces are known words (see `segment`).
 """
 
@@ -20,12 +20,17 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from importlib import resources
 from typing import Any
+
+from bot.segment import Segmenter
+
+log = logging.getLogger(__name__)
 
 # Words worth guessing when a letter is masked ("sh*nked"): over-reading is cheaper than
 # missing (DOMAIN.md section 3). Ordinary words are guessed only when the guess is unique.
@@ -123,12 +128,12 @@ def clean_chars(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _wordninja() -> Any:
+def _segmenter() -> Segmenter | None:
     try:
-        import wordninja
-    except ImportError:  # degrade: run-together words stay as they are
+        return Segmenter()
+    except (ImportError, OSError, ValueError):  # degrade: run-together words stay as they are
+        log.exception("the word list for run-together words could not be read")
         return None
-    return wordninja
 
 
 def segment(word: str, known: Callable[[str], bool], min_len: int = 7) -> list[str] | None:
@@ -137,7 +142,7 @@ def segment(word: str, known: Callable[[str], bool], min_len: int = 7) -> list[s
     Convincing: at least two pieces, at most a fifth of the letters in unknown pieces, no
     lone suffix, and either a word that matters for safety or a whole sentence.
     """
-    ninja = _wordninja()
+    ninja = _segmenter()
     if ninja is None or len(word) < min_len:
         return None
     parts: list[str] = []
