@@ -37,7 +37,7 @@ from pathlib import Path
 import aiosmtplib
 
 from bot.alert_router import format_test, is_test
-from bot.alerts import Alert, format_alert
+from bot.alerts import OVERFLOW_REF, Alert, format_alert
 from bot.catalogue import LONDON
 from bot.config import Settings
 from bot.routes import SAFETY_TITLES
@@ -89,6 +89,8 @@ def subject(alert: Alert) -> str:
     """Names the kind of alert and the intent, never the message."""
     if is_test(alert):
         return "Signpost TEST alert (no action needed)"
+    if alert.ref == OVERFLOW_REF:
+        return "Signpost safety alerts: too many at once (see the console)"
     title = SAFETY_TITLES.get(alert.intent, alert.intent)
     kind = "safety alert (follow-up)" if alert.summary else "safety alert"
     return f"Signpost {kind}: {title} ({alert.intent})"

@@ -25,7 +25,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
-from bot.alerts import Alert, AlertSink
+from bot.alerts import OVERFLOW_REF, Alert, AlertSink
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,8 @@ class _Lane:
     queue: asyncio.Queue[Alert]
     task: asyncio.Task[None] | None = None
     busy: bool = False  # an alert is being handed to the sink right now
+    overflow: int = 0  # alerts that found the queue full, since the last summary was queued
+    latest: Alert | None = None  # the newest of those
 
 
 def make_test_alert(now: dt.datetime | None = None) -> Alert:
@@ -105,17 +107,34 @@ class AlertRouter:
         self.send(alert)
 
     def send(self, alert: Alert) -> None:
-        """Queue the alert for every sink; needs a running event loop."""
+        """Queue the alert for every sink; needs a running event loop.
+
+        A full queue (a route far slower than the disclosures arriving) keeps what it holds
+        and counts the rest: they reach the route as one summary as soon as there is room.
+        Every alert is a safety turn in the log, so the console's safety queue has them all.
+        """
         for lane in self._lanes:
             if lane.queue.full():
-                dropped = lane.queue.get_nowait()
-                log.error("the queue of safety alerts for %s is full (%d waiting): dropped "
-                          "the oldest, for %s", lane.sink.name, lane.queue.qsize() + 1,
-                          dropped.ref)
-            lane.queue.put_nowait(alert)
+                lane.overflow += 1
+                lane.latest = alert
+                if lane.overflow == 1 or lane.overflow % 100 == 0:
+                    log.error("the queue of safety alerts for %s is full (%d waiting): %d "
+                              "more will be sent as one summary; all are in the console's "
+                              "safety queue", lane.sink.name, lane.queue.qsize(),
+                              lane.overflow)
+            else:
+                lane.queue.put_nowait(alert)
             if lane.task is None or lane.task.done():
                 lane.task = asyncio.create_task(self._work(lane),
                                                 name=f"signpost-alerts-{lane.sink.name}")
+
+    @staticmethod
+    def _summarise_overflow(lane: _Lane) -> None:
+        if lane.overflow and lane.latest is not None and not lane.queue.full():
+            latest = lane.latest
+            lane.queue.put_nowait(Alert(OVERFLOW_REF, latest.intent, latest.at,
+                                        further=lane.overflow, summary=True))
+            lane.overflow, lane.latest = 0, None
 
     async def _work(self, lane: _Lane) -> None:
         while True:
@@ -134,6 +153,7 @@ class AlertRouter:
             finally:
                 lane.busy = False
                 lane.queue.task_done()
+                self._summarise_overflow(lane)
 
     async def start(self) -> None:
         """Let sinks that keep work on disk pick it up (e.g. emails a crash left unsent)."""

@@ -77,11 +77,22 @@ class AlertLimiter:
         self._open.pop(ref, None)
 
 
+OVERFLOW_REF = "several"  # the summary of alerts a route's full queue could not hold
+
+
 def format_alert(alert: Alert, tz: dt.tzinfo | None = None) -> str:
     """The plain-text alert staff read (the channel escapes it for its markup)."""
     at = alert.at.astimezone(tz) if tz is not None else alert.at
     when = f"{at:%H:%M} on {at:%a %d %b %Y}"
     title = SAFETY_TITLES.get(alert.intent, alert.intent)
+    if alert.ref == OVERFLOW_REF:
+        return "\n".join([
+            "Signpost safety alerts: too many at once for this route",
+            f"{alert.further} more safety alert(s) came in faster than this route could "
+            f"deliver them, the latest ({alert.intent}: {title}) at {when}.",
+            "None is lost: every one is in the console's safety queue, and in "
+            "'signpost review'.",
+        ])
     if alert.summary:
         lines = [
             "Signpost safety alert (follow-up)",

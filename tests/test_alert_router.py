@@ -12,7 +12,7 @@ import pytest
 
 from bot.alert_email import EmailSink, SmtpConfig
 from bot.alert_router import NO_ROUTE, AlertRouter, make_test_alert, no_route_job
-from bot.alerts import Alert
+from bot.alerts import OVERFLOW_REF, Alert, format_alert
 from tests.smtp_server import Mailbox, free_port, start_server
 
 AT = dt.datetime(2026, 3, 14, 16, 5, tzinfo=dt.UTC)
@@ -93,14 +93,48 @@ async def test_alerts_keep_their_order_per_sink() -> None:
     await router.close()
 
 
-async def test_full_queue_drops_the_oldest_with_an_error(
+class Gate:
+    """A sink that holds each delivery until the test opens the gate."""
+
+    name = "slow route"
+
+    def __init__(self) -> None:
+        self.open = asyncio.Event()
+        self.got: list[Alert] = []
+
+    async def post(self, alert: Alert) -> None:
+        await self.open.wait()
+        self.got.append(alert)
+
+
+async def test_a_full_queue_sends_what_it_cannot_hold_as_one_summary(
         caplog: pytest.LogCaptureFixture) -> None:
-    """Bounded memory: a sink that never finishes loses its oldest waiting alert, loudly."""
+    """Bounded memory without losing count: alerts beyond a full queue reach the route as
+    one summary that points to the console, and the operator's log says so once."""
+    sink = Gate()
+    router = AlertRouter([sink], queue_size=2, timeout=60)
+    for n in range(6):
+        router.send(Alert(f"c-{n}", "self_harm" if n == 5 else "emergency", AT, "x"))
+    await asyncio.sleep(0)
+    assert caplog.text.count("queue of safety alerts for slow route is full") == 1
+    assert "more will be sent as one summary" in caplog.text
+    sink.open.set()
+    assert await router.drain(2)
+    assert [a.ref for a in sink.got] == ["c-0", "c-1", OVERFLOW_REF]
+    summary = sink.got[-1]
+    assert (summary.further, summary.intent, summary.summary) == (4, "self_harm", True)
+    text = format_alert(summary)
+    assert "4 more safety alert(s) came in faster than this route could deliver" in text
+    assert "every one is in the console's safety queue" in text
+    await router.close()
+
+
+async def test_a_route_that_never_answers_is_reported_at_shutdown(
+        caplog: pytest.LogCaptureFixture) -> None:
     router = AlertRouter([Hanging()], queue_size=2, timeout=60)
     for n in range(4):
         router.send(Alert(f"c-{n}", "emergency", AT, ""))
     await asyncio.sleep(0)
-    assert "queue of safety alerts for slow route is full" in caplog.text
     await router.close(grace=0.1)
     assert "stopping with 2 safety alert(s) not handed to their route" in caplog.text
 
