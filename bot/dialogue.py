@@ -234,6 +234,8 @@ class Engine:
             if about in ("friend", "sibling") and (_FIRST_PERSON & set(folded.split())
                                                    or verdict.intent == "hurting_others"):
                 about = None  # "my dad hits me and my sister", "im going to stab ...": theirs
+            if about is None and state.subject in ("child", "pupil"):
+                about = state.subject  # a parent or teacher who said so earlier still is
             state = replace(state, subject=about or "me")
             reply = self._safety_reply(verdict.intent, state, now, ranked, verdict)
             try:
@@ -421,8 +423,9 @@ class Engine:
             Button("Hide this chat", "hide"),
         )
         score = next((c.score for c in ranked or [] if c.intent_id == intent_id), 100.0)
-        if state.subject in ("friend", "sibling") and intent is not None:
-            # The first line stays first (999 leads an emergency reply); then the friend line.
+        if state.subject in SUBJECT_THEM and intent is not None:
+            # The first line stays first (999 leads an emergency reply); then the line for
+            # someone telling about a friend, a brother or sister, their child or a pupil.
             first, _, rest = text.partition("\n")
             text = f"{first}\n{third_person_line(state.subject)}" + (f"\n{rest}" if rest else "")
         safe_state = replace(state, last_intent=intent_id, choices=buttons, recent=(),
@@ -909,7 +912,8 @@ def _remember_details(text: str, state: ChatState, cat: Catalogue | None) -> Cha
     return replace(state, age=age, district=district, subject_age=subject_age)
 
 
-SUBJECT_THEM = {"friend": "your friend", "sibling": "them"}
+SUBJECT_THEM = {"friend": "your friend", "sibling": "them", "child": "your child",
+                "pupil": "your pupil"}
 
 
 def third_person_line(subject: str) -> str:
@@ -919,8 +923,8 @@ def third_person_line(subject: str) -> str:
 SUBJECT_WORDS = {"friend": "your friend", "sibling": "they", "child": "your child",
                  "pupil": "your pupil"}
 _SUBJECTS = (
-    ("child", re.compile(r"\bmy (?:son|daughter|child|kid|kids|children|stepson|"
-                         r"stepdaughter)\b|\b(?:i am|as) (?:a |his |her )?(?:mum|mom|dad|"
+    ("child", re.compile(r"\bmy (?:sons?|daughters?|child|kid|kids|children|stepsons?|"
+                         r"stepdaughters?)\b|\b(?:i am|as) (?:a |his |her )?(?:mum|mom|dad|"
                          r"parent|carer|step ?mum|step ?dad)\b|\b(?:mum|dad|parent) here\b")),
     ("pupil", re.compile(r"\bmy (?:pupil|pupils|student|students|class)\b|\bi am a "
                          r"(?:teacher|ta|teaching assistant|youth worker)\b")),

@@ -117,6 +117,8 @@ WINDOW = 3500  # characters the floor reads at a time in a very long message
 # each, in full; the middle is skipped, so one 100,000-character paste costs what an
 # 8,000-character one does. Disclosures come at the start or the end of a long paste.
 EDGE = 4000
+HARMLESS = 0.80  # the learned layer's veto on a rule's verdict (see _reads_as_harmless)
+HARMLESS_WORDS = 30  # ... only for messages this short, where all of it is the context
 
 
 def bounded(text: str) -> str:
@@ -272,6 +274,13 @@ class Screen:
                     f"learned layer: probability {learned[1]:.2f}")
         if not hits:
             return SafetyVerdict(None, (), tuple(near), scores)
+        calm = self._reads_as_harmless(norm)
+        if calm is not None:
+            near.extend(f"{i}: {x}" for i in sorted(hits) for x in hits[i])
+            near.append(f"set aside: the learned layer reads the whole message as harmless "
+                        f"(probability {calm:.2f}), like the joke, game or question it is "
+                        f"close to")
+            return SafetyVerdict(None, (), tuple(near), scores)
         order = {s: n for n, s in enumerate(SAFETY_INTENTS)}
 
         def strength(i: str) -> tuple[int, float, float, int]:
@@ -296,6 +305,23 @@ class Screen:
                         (f"{i}: {x}" for x in hits[i]))
         return SafetyVerdict(best_intent, reasons, tuple(near), scores)
 
+
+    def _reads_as_harmless(self, norm: Normalised | None) -> float | None:
+        """The probability of "none" when the learned layer is confident that a message the
+        rules flagged is a harmless look-alike ("im literally gonna die 💀", "got stabbed in
+        among us", "do u run sessions about county lines"); None otherwise.
+
+        Chosen on sets E and F, each left out of training in turn: at 0.8 the veto set aside
+        8 of E's 15 false alarms and 8 of F's 16 for one disclosure of each set. It needs a
+        finished message of at most HARMLESS_WORDS words that the model knows words of:
+        emoji alone, one word, or a disclosure inside a long ramble keep their rule's
+        verdict; without a catalogue (the floor alone) there is no veto.
+        """
+        if (self.model is None or norm is None or not _judgeable(norm.text)
+                or len(norm.text.split()) > HARMLESS_WORDS):
+            return None  # a long message's chatter must not outvote what a rule found in it
+        calm = self.model.harmless(norm.text)
+        return calm if calm is not None and calm >= HARMLESS else None
 
     def _fuzzy_pass(self, ranked: list[Candidate], need: float) -> set[str]:
         """Safety intents scoring at least `need` and leading every other intent."""

@@ -10,9 +10,12 @@ regression, full-batch Adagrad in numpy, fixed iterations: the same data always 
 same model, and a process reuses it while the data is unchanged.
 
 It fires when the probability of any harm (one minus "none") reaches THRESHOLD, for the
-likeliest kind. THRESHOLD (0.70) was chosen on blind set E before E joined the corpus
-(docs/safeguarding.md): 0.60 caught 0.939 of E's disclosures with 8.3% false alarms, 0.70
-0.897 with 6.2%, the false-alarm rate of the rules alone on that set.
+likeliest kind, and it can set aside a rule's verdict on a short message it reads as
+harmless (bot/safety.py, HARMLESS). Both were chosen on blind sets E and F, each left out
+of training in turn (docs/safeguarding.md). With the veto, recall and false alarms on E
+and F: 0.60 caught 0.933 and 0.931 with 4.6% and 5.4%; 0.65 0.917 and 0.917 with 2.5% and
+4.6%; 0.70 0.894 and 0.906 with 2.5% and 3.3%. 0.65 is the middle: at 0.60 a mother
+describing her son's new trainers and cash got the reply meant for the young person.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ if TYPE_CHECKING:
     from bot.catalogue import Catalogue
     from bot.text import Normaliser
 
-THRESHOLD = 0.70
+THRESHOLD = 0.65
 ITERATIONS = 40
 LEARNING_RATE = 1.0
 L2 = 1e-4
@@ -164,6 +167,15 @@ class SafetyModel:
         if best is None or harm < threshold:
             return None
         return best, harm
+
+
+    def harmless(self, text: str) -> float | None:
+        """The probability that `text` is harmless, when the model knows a word pair of it."""
+        words = text.split()
+        if not any(f"b:{a} {b}" in self.vocab for a, b in pairwise(words)):
+            return None
+        probs = self.probabilities(text)
+        return probs.get(NONE) if probs else None
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
