@@ -20,17 +20,23 @@ describing her son's new trainers and cash got the reply meant for the young per
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
+import os
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bot import safety_corpus
 from bot.routes import SAFETY_INTENTS
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from bot.catalogue import Catalogue
@@ -41,6 +47,7 @@ ITERATIONS = 40
 LEARNING_RATE = 1.0
 L2 = 1e-4
 NONE = "none"
+MODEL_VERSION = 2  # raise when features() or fit() change: cached models are then retrained
 MIN_COUNT = 2  # a feature seen in one training message only is noise, and memory
 _TRAINED: dict[str, SafetyModel] = {}
 
@@ -83,15 +90,17 @@ class SafetyModel:
                 raw += [(ex, 0) for ex in intent.negative_examples]
         for text, kind in (safety_corpus.messages() if corpus is None else corpus):
             raw.append((text, classes.index(kind) if kind in classes else 0))
-        key = hashlib.sha256(repr((  # the data, and what the normaliser knows
-            classes, raw, sorted(normaliser.lexicon.items()), sorted(normaliser.vocabulary),
+        key = hashlib.sha256(repr((  # the data, what the normaliser knows, and this code
+            MODEL_VERSION, ITERATIONS, LEARNING_RATE, L2, MIN_COUNT, classes, raw,
+            sorted(normaliser.lexicon.items()), sorted(normaliser.vocabulary),
         )).encode()).hexdigest()
-        model = _TRAINED.get(key)
+        model = _TRAINED.get(key) or _load(key, classes)
         if model is None:
             texts = [normaliser.normalise(text).text for text, _ in raw]
             model = cls.fit(texts, [label for _, label in raw], classes)
-            _TRAINED.clear()  # one model per process: the newest catalogue's
-            _TRAINED[key] = model
+            _save(key, model)
+        _TRAINED.clear()  # one model per process: the newest catalogue's
+        _TRAINED[key] = model
         return model
 
     @classmethod
@@ -176,6 +185,53 @@ class SafetyModel:
             return None
         probs = self.probabilities(text)
         return probs.get(NONE) if probs else None
+
+
+def cache_dir() -> Path:
+    """Where trained models are kept between runs: SIGNPOST_CACHE_DIR, else the user's
+    cache directory. They hold weights learned from the shipped examples, nothing personal."""
+    explicit = os.environ.get("SIGNPOST_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "signpost"
+
+
+def _path(key: str) -> Path:
+    return cache_dir() / f"safety-model-{key[:32]}.npz"
+
+
+def _load(key: str, classes: tuple[str, ...]) -> SafetyModel | None:
+    """A model trained on the same data by an earlier run, or None (then it trains)."""
+    try:
+        with np.load(_path(key), allow_pickle=False) as f:
+            if tuple(str(c) for c in f["classes"]) != classes or str(f["key"]) != key:
+                return None
+            names = [str(n) for n in f["vocab"]]
+            weights = f["weights"].astype(np.float32)
+            bias = f["bias"].astype(np.float32)
+    except (OSError, KeyError, ValueError):
+        return None  # absent, unreadable or from another version: train instead
+    if weights.shape != (len(names), len(classes)) or bias.shape != (len(classes),):
+        return None
+    return SafetyModel(classes, {n: i for i, n in enumerate(names)}, weights, bias)
+
+
+def _save(key: str, model: SafetyModel) -> None:
+    """Keep the model for the next start; a read-only or full disk only costs time."""
+    path = _path(key)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        names = sorted(model.vocab, key=model.vocab.__getitem__)
+        np.savez(tmp, key=np.asarray(key), classes=np.asarray(model.classes),
+                 vocab=np.asarray(names), weights=model.weights, bias=model.bias)
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.warning("could not keep the trained safety model in %s (%s); the next start "
+                    "trains it again", path.parent, exc.strerror or type(exc).__name__)
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:

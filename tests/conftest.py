@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import os
 import shutil
 import sqlite3
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +23,10 @@ from bot.live import LiveCatalogue
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 DATA = Path(__file__).resolve().parent / "data"
+
+# Trained safety models are cached on disk between runs (bot/safety_model.py); tests keep
+# theirs in a throwaway directory, shared with the servers they start, never in ~/.cache.
+os.environ.setdefault("SIGNPOST_CACHE_DIR", tempfile.mkdtemp(prefix="signpost-test-cache-"))
 
 # A fixed moment so "open now", events and staleness don't drift: Wednesday 25 Nov 2026, 18:30.
 WEDNESDAY_EVENING = dt.datetime(2026, 11, 25, 18, 30, tzinfo=LONDON)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import safety_model
 from bot.catalogue import load_or_raise
 from bot.dialogue import Engine
 from bot.routes import SAFETY_INTENTS
@@ -64,3 +65,47 @@ def test_engines_on_unchanged_data_share_one_trained_model() -> None:
     first = Engine(load_or_raise(REPO)).screen_.model
     second = Engine(load_or_raise(REPO)).screen_.model
     assert first is not None and first is second
+
+
+def _fresh_process(monkeypatch: pytest.MonkeyPatch, cache: Path) -> None:
+    monkeypatch.setenv("SIGNPOST_CACHE_DIR", str(cache))
+    monkeypatch.setattr(safety_model, "_TRAINED", {})
+
+
+def test_a_trained_model_is_kept_on_disk_and_the_next_start_loads_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fresh_process(monkeypatch, tmp_path)
+    first = Engine(load_or_raise(REPO))
+    kept = list(tmp_path.glob("safety-model-*.npz"))
+    assert len(kept) == 1
+
+    _fresh_process(monkeypatch, tmp_path)  # as a new process would start
+
+    def no_training(*_: object, **__: object) -> None:
+        raise AssertionError("trained again although the model was on disk")
+
+    monkeypatch.setattr(safety_model.SafetyModel, "fit", no_training)
+    second = Engine(load_or_raise(REPO))
+    for text in ("i tell teachers i fell over but i didnt", "my dad beat me at fifa again",
+                 "any boxing near me"):
+        assert second.respond(text).safety == first.respond(text).safety, text
+
+
+def test_a_damaged_or_unwritable_cache_only_costs_a_retraining(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    _fresh_process(monkeypatch, tmp_path)
+    Engine(load_or_raise(REPO))
+    (kept,) = tmp_path.glob("safety-model-*.npz")
+    kept.write_bytes(b"not a model")
+    _fresh_process(monkeypatch, tmp_path)
+    assert Engine(load_or_raise(REPO)).respond("i want to kill myself").safety == "self_harm"
+    assert kept.read_bytes() != b"not a model"  # retrained and kept again
+
+    blocked = tmp_path / "a-file-not-a-directory"
+    blocked.write_text("x")
+    _fresh_process(monkeypatch, blocked)
+    with caplog.at_level(logging.WARNING, logger="bot.safety_model"):
+        engine = Engine(load_or_raise(REPO))
+    assert engine.respond("i want to kill myself").safety == "self_harm"
+    assert "could not keep the trained safety model" in caplog.text
