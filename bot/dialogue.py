@@ -218,6 +218,11 @@ class Engine:
             # A disclosure split over short messages: screen the last ones together.
             joined = " . ".join(state.recent)
             verdict = self.screen_.screen(joined)
+            if verdict.fired and self.screen_.screen(" . ".join(state.recent[:-1])).fired:
+                # The earlier messages fire on their own, read this way, though each was
+                # judged harmless when it came ("got shot in fortnite"): the new message adds
+                # nothing, so this is not a disclosure split over messages.
+                verdict = SafetyVerdict(None, (), verdict.reasons, verdict.scores)
         state = _remember_details(folded, state, self.cat)
         if verdict.fired and _fuzzy_only(verdict) and (_only_details(norm, self.cat) or (
                 state.focus and followups.looks_like_question(folded)
@@ -228,6 +233,12 @@ class Engine:
             # "hes 20" to "hes been shot": a short question about what was shown, or an age
             # or area alone, with no safety rule firing, is just that.
             verdict = SafetyVerdict(None, (), verdict.reasons, verdict.scores)
+        if (verdict.fired and state.gentle and state.after_safety
+                and verdict.intent != state.after_safety and _fuzzy_only(verdict)):
+            # "but i cant tell anyone" after a disclosure resembles several kinds of harm;
+            # resemblance alone does not change the kind the young person already named.
+            verdict = SafetyVerdict(state.after_safety, verdict.reasons, verdict.near,
+                                    verdict.scores)
         if verdict.fired:
             assert verdict.intent is not None
             about = _subject(folded)

@@ -117,7 +117,7 @@ WINDOW = 3500  # characters the floor reads at a time in a very long message
 # each, in full; the middle is skipped, so one 100,000-character paste costs what an
 # 8,000-character one does. Disclosures come at the start or the end of a long paste.
 EDGE = 4000
-HARMLESS = 0.80  # the learned layer's veto on a rule's verdict (see _reads_as_harmless)
+HARMLESS = 0.85  # the learned layer's veto on a rule's verdict (see _reads_as_harmless)
 HARMLESS_WORDS = 30  # ... only for messages this short, where all of it is the context
 
 
@@ -311,8 +311,10 @@ class Screen:
         rules flagged is a harmless look-alike ("im literally gonna die 💀", "got stabbed in
         among us", "do u run sessions about county lines"); None otherwise.
 
-        Chosen on sets E and F, each left out of training in turn: at 0.8 the veto set aside
-        8 of E's 15 false alarms and 8 of F's 16 for one disclosure of each set. It needs a
+        Chosen on sets E and F, each left out of training in turn: at 0.85 false alarms fell
+        from 14 to 8 of E's 240 look-alikes and from 16 to 14 of F's, and no disclosure was
+        set aside; at 0.80, two plain questions in tests/data/safety.yaml were ("whats the
+        point of anything"). It needs a
         finished message of at most HARMLESS_WORDS words that the model knows words of:
         emoji alone, one word, or a disclosure inside a long ramble keep their rule's
         verdict; without a catalogue (the floor alone) there is no veto.
