@@ -8,7 +8,7 @@ half-caught by a later, looser step:
     handles     @kez_e17                   -> [handle]
     postcodes   E17 4QH, e174qh            -> E17 [postcode]  (the district is kept)
     addresses   23 Hoe Street, 14b high st -> [address]
-    dates       01/02/2008 (day, month and year: likely a birthday) -> [date]
+    dates       01/02/2008, 2010-12-04 (with a year: likely a birthday) -> [date]
                 14 March 2008, 2nd of june, august 9th                -> [date]
     numbers     phone forms                -> [phone]
                 6+ digits (cards, accounts, sort codes) -> [number]
@@ -98,7 +98,8 @@ _NOT_STREET_WORDS = frozenset(_NOT_STREET_TEXT.split())
 # carry no year and are left alone.
 # With dashes only a four-digit year counts: "12-34-56" is a sort code.
 _DATE_RE = re.compile(
-    r"(?<![\w/.-])\d{1,2}(?:([/.])\d{1,2}\1(?:19|20)?\d\d|-\d{1,2}-(?:19|20)\d\d)(?![\w/.-])"
+    r"(?<![\w/.-])(?:\d{1,2}(?:([/.])\d{1,2}\1(?:19|20)?\d\d|-\d{1,2}-(?:19|20)\d\d)"
+    r"|(?:19|20)\d\d([/.-])\d{1,2}\2\d{1,2})(?![\w/.-])"  # or year first: 2010/12/04
 )
 
 # A run of digits with phone-style separators: "07700 900 123", "+44 (0)7700-900123".

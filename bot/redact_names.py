@@ -122,7 +122,7 @@ _CUES: tuple[tuple[str, str], ...] = (
     ("sure", r"my[ \t]++(?:full[ \t]++|real[ \t]++|first[ \t]++|last[ \t]++|sur)?name"
              r"(?:[ \t]++is|['’]s|s)?+(?:[ \t]*+:)?+|name[ \t]*+:|"
              r"(?:i['’]?m|i[ \t]++am)[ \t]++called"),
-    ("likely", r"call[ \t]++me|calls[ \t]++me|known[ \t]++as|goes[ \t]++by|"
+    ("likely", r"call[ \t]++me|calls[ \t]++me|known[ \t]++as|go(?:es)?+[ \t]++by|name['’]s|"
                r"everyone[ \t]++(?:says|calls[ \t]++me)|people[ \t]++say|"
                r"(?:mrs?+|ms|miss|dr|sir)\.?+"),
     ("weak", r"i['’]?m|i[ \t]++am|it['’]?s|this[ \t]++is|here['’]?s|"

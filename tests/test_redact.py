@@ -96,6 +96,10 @@ def test_blind_set_1(case: dict[str, Any]) -> None:
     ("thanks for the help - Connor", "thanks for the help - [name]"),
     ("my teacher Mr Jones is nice", "my teacher Mr [name] is nice"),
     ("my sister Amina is 12", "my sister [name] is 12"),
+    ("DOB 2010/12/04", "DOB [date]"),  # held-out set 2's misses, mended
+    ("Name's Ethan Brooks-Whitfield", "Name's [name]"),
+    ("my real name is Temitope but i go by Tee", "my real name is [name] but i go by [name]"),
+    ("i go by bus to school", "i go by bus to school"),
 ])
 def test_new_placeholders(text: str, expected: str) -> None:
     """Issue 11's details get placeholders a moderator can still read around."""
