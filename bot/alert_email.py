@@ -90,7 +90,8 @@ def subject(alert: Alert) -> str:
     if is_test(alert):
         return "Signpost TEST alert (no action needed)"
     if alert.ref == OVERFLOW_REF:
-        return "Signpost safety alerts: too many at once (see the console)"
+        now = ", including danger right now" if alert.intent == "emergency" else ""
+        return f"Signpost safety alerts: too many at once{now} (see the console)"
     title = SAFETY_TITLES.get(alert.intent, alert.intent)
     kind = "safety alert (follow-up)" if alert.summary else "safety alert"
     return f"Signpost {kind}: {title} ({alert.intent})"
@@ -101,7 +102,9 @@ def body(alert: Alert, console_url: str | None) -> str:
         text = format_test(alert)
     else:
         text = format_alert(alert, LONDON)
-        if console_url:
+        if console_url and alert.ref == OVERFLOW_REF:  # several conversations: the queue
+            text += f"\nIn the console: {console_url.rstrip('/')}/safety"
+        elif console_url:
             text += f"\nIn the console: {console_link(console_url, alert.ref)}"
     return f"{text}\n\n-- \n{FOOTER}\n"
 

@@ -22,8 +22,9 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.alerts import OVERFLOW_REF, Alert, AlertSink
 
@@ -52,7 +53,7 @@ class _Lane:
     queue: asyncio.Queue[Alert]
     task: asyncio.Task[None] | None = None
     busy: bool = False  # an alert is being handed to the sink right now
-    overflow: int = 0  # alerts that found the queue full, since the last summary was queued
+    overflow: Counter[str] = field(default_factory=Counter)  # kinds that found it full
     latest: Alert | None = None  # the newest of those
 
 
@@ -115,13 +116,13 @@ class AlertRouter:
         """
         for lane in self._lanes:
             if lane.queue.full():
-                lane.overflow += 1
+                lane.overflow[alert.intent] += 1
                 lane.latest = alert
-                if lane.overflow == 1 or lane.overflow % 100 == 0:
+                waiting = lane.overflow.total()
+                if waiting == 1 or waiting % 100 == 0:
                     log.error("the queue of safety alerts for %s is full (%d waiting): %d "
                               "more will be sent as one summary; all are in the console's "
-                              "safety queue", lane.sink.name, lane.queue.qsize(),
-                              lane.overflow)
+                              "safety queue", lane.sink.name, lane.queue.qsize(), waiting)
             else:
                 lane.queue.put_nowait(alert)
             if lane.task is None or lane.task.done():
@@ -131,10 +132,11 @@ class AlertRouter:
     @staticmethod
     def _summarise_overflow(lane: _Lane) -> None:
         if lane.overflow and lane.latest is not None and not lane.queue.full():
-            latest = lane.latest
-            lane.queue.put_nowait(Alert(OVERFLOW_REF, latest.intent, latest.at,
-                                        further=lane.overflow, summary=True))
-            lane.overflow, lane.latest = 0, None
+            kinds = sorted(lane.overflow.items(), key=lambda kv: (kv[0] != "emergency", -kv[1]))
+            by_kind = "By kind: " + ", ".join(f"{n} {k}" for k, n in kinds) + "."
+            lane.queue.put_nowait(Alert(OVERFLOW_REF, kinds[0][0], lane.latest.at, by_kind,
+                                        further=lane.overflow.total(), summary=True))
+            lane.overflow, lane.latest = Counter(), None
 
     async def _work(self, lane: _Lane) -> None:
         while True:

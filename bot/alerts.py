@@ -89,7 +89,7 @@ def format_alert(alert: Alert, tz: dt.tzinfo | None = None) -> str:
         return "\n".join([
             "Signpost safety alerts: too many at once for this route",
             f"{alert.further} more safety alert(s) came in faster than this route could "
-            f"deliver them, the latest ({alert.intent}: {title}) at {when}.",
+            f"deliver them, the latest at {when}. {alert.message}",
             "None is lost: every one is in the console's safety queue, and in "
             "'signpost review'.",
         ])

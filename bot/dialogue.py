@@ -234,7 +234,8 @@ class Engine:
             # or area alone, with no safety rule firing, is just that.
             verdict = SafetyVerdict(None, (), verdict.reasons, verdict.scores)
         if (verdict.fired and state.gentle and state.after_safety
-                and verdict.intent != state.after_safety and _fuzzy_only(verdict)):
+                and verdict.intent not in (state.after_safety, "emergency")
+                and _fuzzy_only(verdict)):
             # "but i cant tell anyone" after a disclosure resembles several kinds of harm;
             # resemblance alone does not change the kind the young person already named.
             verdict = SafetyVerdict(state.after_safety, verdict.reasons, verdict.near,
@@ -242,10 +243,14 @@ class Engine:
         if verdict.fired:
             assert verdict.intent is not None
             about = _subject(folded)
-            if about in ("friend", "sibling") and (_FIRST_PERSON & set(folded.split())
+            words = set(folded.split())
+            first_person = bool(_FIRST_PERSON & words)
+            if about in ("friend", "sibling") and (first_person
                                                    or verdict.intent == "hurting_others"):
                 about = None  # "my dad hits me and my sister", "im going to stab ...": theirs
-            if about is None and state.subject in ("child", "pupil"):
+            if about in ("child", "pupil") and words & {"me", "myself"}:
+                about = None  # "my son hits me": it is happening to the writer
+            if about is None and not first_person and state.subject in ("child", "pupil"):
                 about = state.subject  # a parent or teacher who said so earlier still is
             state = replace(state, subject=about or "me")
             reply = self._safety_reply(verdict.intent, state, now, ranked, verdict)
@@ -937,7 +942,7 @@ _SUBJECTS = (
     ("child", re.compile(r"\bmy (?:sons?|daughters?|child|kid|kids|children|stepsons?|"
                          r"stepdaughters?)\b|\b(?:i am|as) (?:a |his |her )?(?:mum|mom|dad|"
                          r"parent|carer|step ?mum|step ?dad)\b|\b(?:mum|dad|parent) here\b")),
-    ("pupil", re.compile(r"\bmy (?:pupil|pupils|student|students|class)\b|\bi am a "
+    ("pupil", re.compile(r"\bmy (?:pupil|pupils|student|students)\b|\bi am a "
                          r"(?:teacher|ta|teaching assistant|youth worker)\b")),
     ("sibling", re.compile(r"\bmy (?:little |big |older |younger |baby )?(?:brother|sister|bro|"
                            r"sis|twin|cousin)\b")),

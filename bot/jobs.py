@@ -51,7 +51,7 @@ class Jobs:
             await self.report(reload_report(result, self.live))
         await self.session.flush_alerts()
         self.session.expire_idle()
-        self.memory.maybe()
+        await self.memory.maybe_async()
 
     async def purge(self) -> None:
         """Delete turns older than the retention period."""

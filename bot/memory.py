@@ -8,6 +8,7 @@ what is free. Where the C library is not glibc (musl, macOS) this does nothing.
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import ctypes.util
 import gc
@@ -55,9 +56,17 @@ class Releaser:
         self.clock = clock
         self._last = clock()
 
-    def maybe(self) -> bool:
+    def due(self) -> bool:
+        """Whether it is time to release again (and, if so, the clock starts over)."""
         now = self.clock()
         if now - self._last < self.every:
             return False
         self._last = now
-        return release()
+        return True
+
+    def maybe(self) -> bool:
+        return self.due() and release()
+
+    async def maybe_async(self) -> bool:
+        """`maybe()` off the event loop: collecting and trimming can take milliseconds."""
+        return self.due() and await asyncio.to_thread(release)

@@ -121,7 +121,7 @@ def _nameish(word: str, strength: str, title_case: bool) -> bool:
 _CUES: tuple[tuple[str, str], ...] = (
     ("sure", r"my[ \t]++(?:full[ \t]++|real[ \t]++|first[ \t]++|last[ \t]++|sur)?name"
              r"(?:[ \t]++is|['’]s|s)?+(?:[ \t]*+:)?+|name[ \t]*+:|"
-             r"(?:i['’]?m|i[ \t]++am)[ \t]++called"),
+             r"(?:i['’]?m|i[ \t]++am)[ \t]++called|go(?:es)?+[ \t]++by[ \t]++the[ \t]++name"),
     ("likely", r"call[ \t]++me|calls[ \t]++me|known[ \t]++as|go(?:es)?+[ \t]++by|name['’]s|"
                r"everyone[ \t]++(?:says|calls[ \t]++me)|people[ \t]++say|"
                r"(?:mrs?+|ms|miss|dr|sir)\.?+"),

@@ -88,8 +88,19 @@ _PRONOUNS = frozenset("he she they him her them his hers their theirs hes shes i
 
 # A message ending in one of these is unfinished ("i honestly want to"): the rest is on its
 # way, and the conversation layer reads the two together. Resemblance waits for it.
-_DANGLING = frozenset("to a an the and but or if of for with at in on about because cos coz "
-                      "like so when that my his her their your".split())
+_DANGLING = frozenset("to a an the and but or if of for with at in on about because when that "
+                      "my his her their your".split())  # not "like", "so", "cos": fillers
+
+
+# Asking for help, or something done to the writer: the veto never applies (see
+# Screen._reads_as_harmless). Read on the normalised text ("cant" is "cannot").
+_ASKS_OR_SAYS_ME_RE = re.compile(
+    r"\b(?:talk|speak|chat) to (?:someone|somebody|anyone|a person|an adult|a human|you)\b"
+    r"|\b(?:get|need|want|find|ask for) (?:some )?help\b|\bhelp me\b"
+    r"|\bwho (?:do|can|should|could) i (?:tell|talk|speak|call|ring|go)\b"
+    r"|\bwhat (?:do|should|can) i do\b"
+    r"|\b\w+(?:s|ed|ing)? me\b(?! (?:too|up|as|and|so|at|in|out|back|lol)\b)"
+    r"|\bmyself\b|\bi am (?:being|getting)\b")
 
 
 def _judgeable(text: str) -> bool:
@@ -314,11 +325,16 @@ class Screen:
         Chosen on sets E and F, each left out of training in turn: at 0.85 false alarms fell
         from 14 to 8 of E's 240 look-alikes and from 16 to 14 of F's, and no disclosure was
         set aside; at 0.80, two plain questions in tests/data/safety.yaml were ("whats the
-        point of anything"). It needs a
-        finished message of at most HARMLESS_WORDS words that the model knows words of:
-        emoji alone, one word, or a disclosure inside a long ramble keep their rule's
-        verdict; without a catalogue (the floor alone) there is no veto.
+        point of anything"). It needs a finished message of at most HARMLESS_WORDS words
+        that the model knows words of: emoji alone, one word, or a disclosure inside a long
+        ramble keep their rule's verdict; without a catalogue (the floor alone) there is no
+        veto. It never sets aside a message that asks for help ("can i talk to someone
+        about my dad hitting me") or says something is done to the writer ("hits me",
+        "im being groomed"): the model has learned that such questions are usually about
+        services, and that is exactly how young people ask.
         """
+        if norm is not None and _ASKS_OR_SAYS_ME_RE.search(norm.text):
+            return None
         if (self.model is None or norm is None or not _judgeable(norm.text)
                 or len(norm.text.split()) > HARMLESS_WORDS):
             return None  # a long message's chatter must not outvote what a rule found in it

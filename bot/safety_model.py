@@ -20,20 +20,18 @@ describing her son's new trainers and cash got the reply meant for the young per
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
-import os
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bot import safety_corpus
+from bot import safety_model_cache as model_cache
 from bot.routes import SAFETY_INTENTS
 
 log = logging.getLogger(__name__)
@@ -94,11 +92,11 @@ class SafetyModel:
             MODEL_VERSION, ITERATIONS, LEARNING_RATE, L2, MIN_COUNT, classes, raw,
             sorted(normaliser.lexicon.items()), sorted(normaliser.vocabulary),
         )).encode()).hexdigest()
-        model = _TRAINED.get(key) or _load(key, classes)
+        model = _TRAINED.get(key) or model_cache.load(key, classes, SafetyModel)
         if model is None:
             texts = [normaliser.normalise(text).text for text, _ in raw]
             model = cls.fit(texts, [label for _, label in raw], classes)
-            _save(key, model)
+            model_cache.save(key, model)
         _TRAINED.clear()  # one model per process: the newest catalogue's
         _TRAINED[key] = model
         return model
@@ -167,8 +165,7 @@ class SafetyModel:
         threshold: the intent is the likeliest kind. Summing the kinds matters: a message
         can be plainly about harm while its probability is split between two kinds
         (threatened, or danger right now)."""
-        words = text.split()
-        if not any(f"b:{a} {b}" in self.vocab for a, b in pairwise(words)):
+        if not self.knows_a_pair(text):
             return None  # character n-grams alone never fire it: a known word pair must be there
         probs = self.probabilities(text)
         best = max((c for c in probs if c != NONE), key=probs.__getitem__, default=None)
@@ -178,60 +175,15 @@ class SafetyModel:
         return best, harm
 
 
+    def knows_a_pair(self, text: str) -> bool:
+        return any(f"b:{a} {b}" in self.vocab for a, b in pairwise(text.split()))
+
     def harmless(self, text: str) -> float | None:
         """The probability that `text` is harmless, when the model knows a word pair of it."""
-        words = text.split()
-        if not any(f"b:{a} {b}" in self.vocab for a, b in pairwise(words)):
+        if not self.knows_a_pair(text):
             return None
         probs = self.probabilities(text)
         return probs.get(NONE) if probs else None
-
-
-def cache_dir() -> Path:
-    """Where trained models are kept between runs: SIGNPOST_CACHE_DIR, else the user's
-    cache directory. They hold weights learned from the shipped examples, nothing personal."""
-    explicit = os.environ.get("SIGNPOST_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "signpost"
-
-
-def _path(key: str) -> Path:
-    return cache_dir() / f"safety-model-{key[:32]}.npz"
-
-
-def _load(key: str, classes: tuple[str, ...]) -> SafetyModel | None:
-    """A model trained on the same data by an earlier run, or None (then it trains)."""
-    try:
-        with np.load(_path(key), allow_pickle=False) as f:
-            if tuple(str(c) for c in f["classes"]) != classes or str(f["key"]) != key:
-                return None
-            names = [str(n) for n in f["vocab"]]
-            weights = f["weights"].astype(np.float32)
-            bias = f["bias"].astype(np.float32)
-    except (OSError, KeyError, ValueError):
-        return None  # absent, unreadable or from another version: train instead
-    if weights.shape != (len(names), len(classes)) or bias.shape != (len(classes),):
-        return None
-    return SafetyModel(classes, {n: i for i, n in enumerate(names)}, weights, bias)
-
-
-def _save(key: str, model: SafetyModel) -> None:
-    """Keep the model for the next start; a read-only or full disk only costs time."""
-    path = _path(key)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        names = sorted(model.vocab, key=model.vocab.__getitem__)
-        np.savez(tmp, key=np.asarray(key), classes=np.asarray(model.classes),
-                 vocab=np.asarray(names), weights=model.weights, bias=model.bias)
-        os.replace(tmp, path)
-    except OSError as exc:
-        log.warning("could not keep the trained safety model in %s (%s); the next start "
-                    "trains it again", path.parent, exc.strerror or type(exc).__name__)
-        with contextlib.suppress(OSError):
-            tmp.unlink()
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:

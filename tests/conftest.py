@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import copy
 import datetime as dt
 import os
@@ -26,7 +27,10 @@ DATA = Path(__file__).resolve().parent / "data"
 
 # Trained safety models are cached on disk between runs (bot/safety_model.py); tests keep
 # theirs in a throwaway directory, shared with the servers they start, never in ~/.cache.
-os.environ.setdefault("SIGNPOST_CACHE_DIR", tempfile.mkdtemp(prefix="signpost-test-cache-"))
+if "SIGNPOST_CACHE_DIR" not in os.environ:
+    _CACHE = tempfile.mkdtemp(prefix="signpost-test-cache-")
+    os.environ["SIGNPOST_CACHE_DIR"] = _CACHE
+    atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 # A fixed moment so "open now", events and staleness don't drift: Wednesday 25 Nov 2026, 18:30.
 WEDNESDAY_EVENING = dt.datetime(2026, 11, 25, 18, 30, tzinfo=LONDON)

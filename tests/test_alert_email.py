@@ -14,7 +14,7 @@ import trustme
 
 from bot.alert_email import OUTBOX, EmailSink, SmtpConfig, SomeRefused, email_sink
 from bot.alert_router import make_test_alert
-from bot.alerts import Alert
+from bot.alerts import OVERFLOW_REF, Alert
 from bot.config import ConfigError, load_settings
 from bot.redact import redact
 from tests.smtp_server import Mailbox, free_port, start_server
@@ -305,3 +305,22 @@ def test_smtp_password_is_kept_out_of_repr(tmp_path: Path) -> None:
                               "SIGNPOST_SMTP_SECURITY": "tls"}, cwd=tmp_path, need_token=False)
     assert "pw-very-secret" not in repr(settings)
     assert settings.smtp_port == 465
+
+
+async def test_an_overflow_summary_links_to_the_safety_queue_and_names_danger_first(
+        mailbox: tuple[Mailbox, int], tmp_path: Path) -> None:
+    """When a route fell behind, the summary email points to the whole safety queue (not a
+    conversation called "several") and its subject says if danger right now is among them."""
+    box, port = mailbox
+    sink = EmailSink(config(port, console_url="https://signpost.example.org/console/"), tmp_path)
+    await sink.post(Alert(OVERFLOW_REF, "emergency", AT, "By kind: 2 emergency, 5 self_harm.",
+                          further=7, summary=True))
+    (got,) = await box.wait_for(1)
+    await sink.close()
+    text = got.message.get_content()
+    assert got.message["Subject"] == ("Signpost safety alerts: too many at once, including "
+                                      "danger right now (see the console)")
+    assert "7 more safety alert(s) came in faster than this route could deliver" in text
+    assert "By kind: 2 emergency, 5 self_harm." in text
+    assert "In the console: https://signpost.example.org/console/safety\r\n" in text
+    assert "several" not in text

@@ -122,9 +122,10 @@ async def test_a_full_queue_sends_what_it_cannot_hold_as_one_summary(
     assert await router.drain(2)
     assert [a.ref for a in sink.got] == ["c-0", "c-1", OVERFLOW_REF]
     summary = sink.got[-1]
-    assert (summary.further, summary.intent, summary.summary) == (4, "self_harm", True)
+    assert (summary.further, summary.intent, summary.summary) == (4, "emergency", True)
     text = format_alert(summary)
     assert "4 more safety alert(s) came in faster than this route could deliver" in text
+    assert "By kind: 3 emergency, 1 self_harm." in text  # danger now named first
     assert "every one is in the console's safety queue" in text
     await router.close()
 

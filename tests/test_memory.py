@@ -46,3 +46,12 @@ def test_the_steady_jobs_release_at_most_once_a_minute() -> None:
         now[0] = t
         done.append(r.maybe())
     assert done == [False, False, False, True, False, False, True]
+
+
+async def test_the_steady_jobs_release_off_the_event_loop() -> None:
+    now = [0.0]
+    r = memory.Releaser(every=60, clock=lambda: now[0])
+    assert await r.maybe_async() is False
+    now[0] = 61
+    assert await r.maybe_async() is True  # glibc here: freed memory handed back
+    assert await r.maybe_async() is False

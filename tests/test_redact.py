@@ -100,6 +100,7 @@ def test_blind_set_1(case: dict[str, Any]) -> None:
     ("Name's Ethan Brooks-Whitfield", "Name's [name]"),
     ("my real name is Temitope but i go by Tee", "my real name is [name] but i go by [name]"),
     ("i go by bus to school", "i go by bus to school"),
+    ("i go by the name Kez", "i go by the name [name]"),
 ])
 def test_new_placeholders(text: str, expected: str) -> None:
     """Issue 11's details get placeholders a moderator can still read around."""

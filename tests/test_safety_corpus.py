@@ -86,26 +86,38 @@ def test_a_trained_model_is_kept_on_disk_and_the_next_start_loads_it(
 
     monkeypatch.setattr(safety_model.SafetyModel, "fit", no_training)
     second = Engine(load_or_raise(REPO))
-    for text in ("i tell teachers i fell over but i didnt", "my dad beat me at fifa again",
+    for text in ("fridge empty again and mum gone since monday", "my dad beat me at fifa again",
                  "any boxing near me"):
         assert second.respond(text).safety == first.respond(text).safety, text
 
 
-def test_a_damaged_or_unwritable_cache_only_costs_a_retraining(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("damage", ["empty", "cut short", "not a model"])
+def test_a_damaged_cache_file_is_replaced_and_the_learned_layer_stays(
+        damage: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
     _fresh_process(monkeypatch, tmp_path)
     Engine(load_or_raise(REPO))
     (kept,) = tmp_path.glob("safety-model-*.npz")
-    kept.write_bytes(b"not a model")
+    good = kept.read_bytes()
+    kept.write_bytes({"empty": b"", "cut short": good[: len(good) // 2],
+                      "not a model": b"not a model"}[damage])
     _fresh_process(monkeypatch, tmp_path)
-    assert Engine(load_or_raise(REPO)).respond("i want to kill myself").safety == "self_harm"
-    assert kept.read_bytes() != b"not a model"  # retrained and kept again
+    with caplog.at_level(logging.WARNING, logger="bot.safety_model_cache"):
+        engine = Engine(load_or_raise(REPO))
+    assert engine.screen_.model is not None
+    assert engine.respond("fridge empty again and mum gone since monday").safety is not None
+    assert "could not be used" in caplog.text and "training it again" in caplog.text
+    assert kept.read_bytes() == good  # trained again and kept again
 
+
+def test_an_unwritable_cache_only_costs_a_retraining(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
     blocked = tmp_path / "a-file-not-a-directory"
     blocked.write_text("x")
     _fresh_process(monkeypatch, blocked)
-    with caplog.at_level(logging.WARNING, logger="bot.safety_model"):
+    with caplog.at_level(logging.WARNING, logger="bot.safety_model_cache"):
         engine = Engine(load_or_raise(REPO))
-    assert engine.respond("i want to kill myself").safety == "self_harm"
+    assert engine.screen_.model is not None
+    assert engine.respond("fridge empty again and mum gone since monday").safety is not None
     assert "could not keep the trained safety model" in caplog.text
