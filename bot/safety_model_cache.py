@@ -4,7 +4,7 @@ A file holds weights learned from the shipped examples and the catalogue, nothin
 It is named by a hash of everything the model was trained on (bot/safety_model.py), so a
 changed catalogue or corpus never reads an old model. Anything wrong with a file (empty,
 cut short, another format, another owner) means it is removed and the model trains again:
-the cache can cost time, never the learned layer.
+the cache can cost time, never the learned layer. Only the four newest models are kept.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PREFIX = "safety-model-"
+KEEP = 4  # models kept on disk, newest first (about 2 MB each)
 
 
 def cache_dir() -> Path:
@@ -87,7 +88,17 @@ def save(key: str, model: SafetyModel) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         return
-    for old in path.parent.glob(f"{PREFIX}*.npz"):
-        if old != path:
-            with contextlib.suppress(OSError):
-                old.unlink()
+    _prune(path.parent)
+
+
+def _prune(folder: Path) -> None:
+    """Keep the KEEP newest models (a catalogue edit, then its undo, reloads quickly)."""
+    def age(p: Path) -> float:
+        try:
+            return -p.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    for old in sorted(folder.glob(f"{PREFIX}*.npz"), key=age)[KEEP:]:
+        with contextlib.suppress(OSError):
+            old.unlink()
