@@ -37,8 +37,7 @@ from pathlib import Path
 import aiosmtplib
 
 from bot.alert_router import format_test, is_test
-from bot.alerts import OVERFLOW_REF, Alert, format_alert
-from bot.catalogue import LONDON
+from bot.alerts import OVERFLOW_REF, Alert, staff_text
 from bot.config import Settings
 from bot.routes import SAFETY_TITLES
 
@@ -100,7 +99,7 @@ def body(alert: Alert, console_url: str | None) -> str:
     if is_test(alert):
         text = format_test(alert)
     else:
-        text = format_alert(alert, LONDON)
+        text = staff_text(alert)
         if console_url:
             text += f"\nIn the console: {console_link(console_url, alert.ref)}"
     return f"{text}\n\n-- \n{FOOTER}\n"

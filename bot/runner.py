@@ -166,7 +166,7 @@ async def serve(settings: Settings, live: Any, *, sock: socket.socket | None = N
             watcher.cancel()
         await session.router.drain(ALERT_GRACE)  # and alerts posted while it still can
         if telegram is not None:
-            from bot.channels.telegram import stop
+            from bot.channels.telegram_app import stop
 
             await stop(telegram)
         await session.close()
@@ -211,7 +211,12 @@ async def _start_telegram(settings: Settings, live: Any, session: Any,
                           routes: list[Any], revoked: asyncio.Event) -> tuple[Any, Any]:
     from telegram.error import InvalidToken, TelegramError
 
-    from bot.channels.telegram import build_application, signpost_of, start, webhook_route
+    from bot.channels.telegram_app import (
+        build_application,
+        signpost_of,
+        start,
+        webhook_route,
+    )
 
     if settings.webhook:
         path = settings.webhook_path

@@ -236,7 +236,7 @@ async def telegram_and_email(live: LiveCatalogue, tmp_path: Path, smtp_port: int
                              ) -> AsyncIterator[tuple[Any, Session, FakeTelegram]]:
     """Telegram (fake Bot API) with the staff group, and email, sharing one session."""
     import tests.test_telegram_e2e as e2e
-    from bot.channels import telegram as tg
+    from bot.channels import telegram_app as tga
 
     fake = await FakeTelegram(e2e.TOKEN).start()
     data = tmp_path / "data"
@@ -244,10 +244,10 @@ async def telegram_and_email(live: LiveCatalogue, tmp_path: Path, smtp_port: int
     email = EmailSink(smtp_config(smtp_port), data, first_backoff=60)
     session = Session(live, store, sinks=[email], burst_window=0.0)
     settings = e2e.make_settings(fake, data, alert_chat_id=e2e.ALERT_CHAT)
-    app = tg.build_application(settings, live, session=session)
+    app = tga.build_application(settings, live, session=session)
     try:
         async with e2e.running(app):
-            yield e2e.Bot(fake, app, tg.signpost_of(app), data), session, fake
+            yield e2e.Bot(fake, app, tga.signpost_of(app), data), session, fake
     finally:
         await session.close(grace=0.5)
         await fake.stop()
