@@ -100,15 +100,16 @@ def bot_main(args: argparse.Namespace) -> int:
 
     from bot.channels import telegram as tg
     from bot.channels import telegram_app as tga
-    from bot.config import Settings
+    from bot.config import Settings, TelegramSettings
     from bot.live import LiveCatalogue
 
     logging.basicConfig(level=logging.WARNING)
     webhook_url = f"http://127.0.0.1:{args.webhook_port}/hook" if args.webhook_port else None
-    settings = Settings(token=TOKEN, catalogue_dir=Path(args.catalogue),
-                        data_dir=Path(args.data), bot_api_url=args.api,
-                        webhook_url=webhook_url, webhook_port=args.webhook_port or 8443,
-                        webhook_secret=SECRET if webhook_url else None, log_level="WARNING")
+    telegram = TelegramSettings(token=TOKEN, bot_api_url=args.api, webhook_url=webhook_url,
+                                webhook_port=args.webhook_port or 8443,
+                                webhook_secret=SECRET if webhook_url else None)
+    settings = Settings(catalogue_dir=Path(args.catalogue), data_dir=Path(args.data),
+                        log_level="WARNING", telegram=telegram)
     live = LiveCatalogue(settings.catalogue_dir)
     if live.catalogue is None:
         print("catalogue has errors", file=sys.stderr)

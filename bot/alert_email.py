@@ -68,12 +68,12 @@ class SmtpConfig:
     @classmethod
     def from_settings(cls, settings: Settings) -> SmtpConfig | None:
         """The email route, or None when SIGNPOST_ALERT_EMAIL_TO / SMTP_HOST are not set."""
-        if not settings.alert_email or settings.smtp_host is None:
+        email = settings.email
+        if not email.on or email.smtp_host is None:
             return None
-        return cls(host=settings.smtp_host, to=settings.alert_email_to,
-                   sender=settings.smtp_from or "", port=settings.smtp_port,
-                   security=settings.smtp_security, user=settings.smtp_user,
-                   password=settings.smtp_password, console_url=settings.console_url)
+        return cls(host=email.smtp_host, to=email.to, sender=email.smtp_from or "",
+                   port=email.smtp_port, security=email.smtp_security, user=email.smtp_user,
+                   password=email.smtp_password, console_url=email.console_url)
 
 
 # ---------------------------------------------------------------- the message

@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from bot import routes
 from bot.channels import telegram as tg
 from bot.channels import telegram_app as tga
 from bot.cli import main
-from bot.config import Settings
+from bot.config import Settings, TelegramSettings
 from bot.dialogue import ChatState, Engine, Reply
 from bot.live import LiveCatalogue
 from bot.logsafe import forget_secrets, protect, protect_handlers
@@ -81,9 +81,12 @@ class Bot:
         return [m for m in self.fake.bot_messages(user["id"]) if m["message_id"] > before]
 
 
-def make_settings(fake: FakeTelegram, data: Path, **over: Any) -> Settings:
-    return replace(Settings(token=TOKEN, catalogue_dir=REPO, data_dir=data,
-                            bot_api_url=fake.base_url), **over)
+def make_settings(fake: FakeTelegram, data: Path, *, data_dir: Path | None = None,
+                  **telegram: Any) -> Settings:
+    """Settings for the fake Bot API; `telegram` overrides TelegramSettings fields."""
+    return Settings(catalogue_dir=REPO, data_dir=data_dir or data,
+                    telegram=TelegramSettings(token=TOKEN, bot_api_url=fake.base_url,
+                                              **telegram))
 
 
 @asynccontextmanager

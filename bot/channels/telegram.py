@@ -244,7 +244,7 @@ class Signpost(TelegramOut):
     async def on_admin(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/reload and /catalogue for admins; for anyone else, as if they did not exist."""
         user = update.effective_user
-        if user is None or user.id not in self.settings.admin_ids:
+        if user is None or user.id not in self.settings.telegram.admin_ids:
             await self.on_text(update, context)
             return
         msg = update.effective_message
@@ -327,7 +327,7 @@ class Signpost(TelegramOut):
     # ------------------------------------------------------------ staff
 
     async def tell_admins(self, text: str) -> None:
-        chat = self.settings.admin_chat_id
+        chat = self.settings.telegram.admin_chat_id
         if chat is None:
             log.warning("%s", text)
             return

@@ -142,8 +142,8 @@ async def post_init(app: App) -> None:
     report = startup_report(sp.live)
     if report is not None:  # the catalogue is broken at start: say what
         await sp.tell_admins(report)
-    if sp.settings.alert_chat_id is not None and sp.sink is None:
-        sp.sink = TelegramStaffGroup(sp, sp.settings.alert_chat_id)
+    if sp.settings.telegram.alert_chat_id is not None and sp.sink is None:
+        sp.sink = TelegramStaffGroup(sp, sp.settings.telegram.alert_chat_id)
         sp.session.add_sink(sp.sink)
     try:
         await app.bot.set_my_commands([BotCommand(c, d) for c, d in BOT_COMMANDS])
@@ -194,7 +194,7 @@ def build_application(settings: Settings, live: LiveCatalogue, *,
                   clock=clock)
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
-        .token(settings.token)
+        .token(settings.telegram.token)
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(AIORateLimiter(max_retries=3))
@@ -208,10 +208,10 @@ def build_application(settings: Settings, live: LiveCatalogue, *,
     )
     if not updater:
         builder = builder.updater(None)
-    if settings.bot_api_url:
-        builder = builder.base_url(settings.bot_api_url)
-        if settings.base_file_url:
-            builder = builder.base_file_url(settings.base_file_url)
+    if settings.telegram.bot_api_url:
+        builder = builder.base_url(settings.telegram.bot_api_url)
+        if settings.telegram.base_file_url:
+            builder = builder.base_file_url(settings.telegram.base_file_url)
     app = builder.build()
     sp.app = app
     app.bot_data["signpost"] = sp
@@ -238,19 +238,20 @@ def signpost_of(app: App) -> Signpost:
 
 def webhook_options(settings: Settings) -> dict[str, Any]:
     """Arguments for Application.run_webhook / Updater.start_webhook."""
+    tg = settings.telegram
     return {
-        "listen": settings.webhook_listen,
-        "port": settings.webhook_port,
-        "url_path": settings.webhook_path,
-        "webhook_url": settings.webhook_url,
-        "secret_token": settings.webhook_secret,
+        "listen": tg.webhook_listen,
+        "port": tg.webhook_port,
+        "url_path": tg.webhook_path,
+        "webhook_url": tg.webhook_url,
+        "secret_token": tg.webhook_secret,
         "allowed_updates": ALLOWED_UPDATES,
     }
 
 
 def webhook_route(app: App, settings: Settings) -> Route:
     """The webhook as a route of the server's ASGI app (PTB's custom-webhook example)."""
-    secret = (settings.webhook_secret or "").encode()
+    secret = (settings.telegram.webhook_secret or "").encode()
 
     async def telegram_update(request: Request) -> Response:
         """Check Telegram's secret header, then queue the update for the handlers."""
@@ -268,18 +269,18 @@ def webhook_route(app: App, settings: Settings) -> Route:
                 await app.update_queue.put(Update.de_json(raw, app.bot))
         return Response()
 
-    return Route("/" + settings.webhook_path, telegram_update, methods=["POST"])
+    return Route("/" + settings.telegram.webhook_path, telegram_update, methods=["POST"])
 
 
 async def start(app: App, settings: Settings) -> None:
     """Start Telegram inside a running server: polling, or the webhook registered."""
     await app.initialize()
     await post_init(app)
-    if settings.webhook:
-        await app.bot.set_webhook(settings.webhook_url or "",
-                                  secret_token=settings.webhook_secret,
+    tg = settings.telegram
+    if tg.webhook:
+        await app.bot.set_webhook(tg.webhook_url or "", secret_token=tg.webhook_secret,
                                   allowed_updates=ALLOWED_UPDATES)
-        log.info("Telegram: webhook mode, updates arrive at /%s", settings.webhook_path)
+        log.info("Telegram: webhook mode, updates arrive at /%s", tg.webhook_path)
     else:
         assert app.updater is not None
         # Short long polls: a revoked token is noticed within about POLL_TIMEOUT seconds.
