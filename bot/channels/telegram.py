@@ -36,7 +36,6 @@ from bot.channels.telegram_send import CALLBACK_VERSION, TelegramOut, unpack
 from bot.channels.telegram_updates import Inbox
 from bot.config import Settings
 from bot.conversation import mask
-from bot.dialogue import Engine
 from bot.jobs import Jobs
 from bot.live import LiveCatalogue
 from bot.session import (
@@ -102,9 +101,6 @@ class Signpost(TelegramOut):
 
     def conversation(self, chat_id: int) -> Conversation:
         return self.session.conversation(CHANNEL, str(chat_id))
-
-    def engine(self) -> Engine:
-        return self.live.engine
 
     # ------------------------------------------------------------ the session's side
 
