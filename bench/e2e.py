@@ -2,7 +2,7 @@
 
 This process runs tests/fake_telegram.py on 127.0.0.1 and plays the young people; the bot
 runs in a child process (one asyncio loop: one core, plus its SQLite writer thread), built
-by `bot.channels.telegram.build_application` exactly as `signpost run` builds it, except:
+by `bot.channels.telegram_app.build_application` exactly as `signpost run` builds it, except:
 
 * PTB's AIORateLimiter is removed, because it enforces Telegram's own ~30 messages/s cap
   by design and would hide the bot's capacity (one run keeps it, to show the cap);
@@ -83,7 +83,7 @@ class Predictor:
     def parts(self, user_id: int, text: str) -> int:
         from dataclasses import replace
 
-        from bot.channels.telegram import render_part
+        from bot.channels.telegram_html import render_part
         from bot.dialogue import ChatState
 
         reply = self.engine.respond(text, self.states.get(user_id, ChatState()))
@@ -99,15 +99,17 @@ def bot_main(args: argparse.Namespace) -> int:
     import logging
 
     from bot.channels import telegram as tg
-    from bot.config import Settings
+    from bot.channels import telegram_app as tga
+    from bot.config import Settings, TelegramSettings
     from bot.live import LiveCatalogue
 
     logging.basicConfig(level=logging.WARNING)
     webhook_url = f"http://127.0.0.1:{args.webhook_port}/hook" if args.webhook_port else None
-    settings = Settings(token=TOKEN, catalogue_dir=Path(args.catalogue),
-                        data_dir=Path(args.data), bot_api_url=args.api,
-                        webhook_url=webhook_url, webhook_port=args.webhook_port or 8443,
-                        webhook_secret=SECRET if webhook_url else None, log_level="WARNING")
+    telegram = TelegramSettings(token=TOKEN, bot_api_url=args.api, webhook_url=webhook_url,
+                                webhook_port=args.webhook_port or 8443,
+                                webhook_secret=SECRET if webhook_url else None)
+    settings = Settings(catalogue_dir=Path(args.catalogue), data_dir=Path(args.data),
+                        log_level="WARNING", telegram=telegram)
     live = LiveCatalogue(settings.catalogue_dir)
     if live.catalogue is None:
         print("catalogue has errors", file=sys.stderr)
@@ -115,14 +117,14 @@ def bot_main(args: argparse.Namespace) -> int:
     live.catalogue.index  # build the index before the first message, as a warm bot has  # noqa: B018
     # Each simulated person sends the next message the moment a reply arrives, far faster
     # than anyone types: no flood limit, and no burst window (it would merge them).
-    app = tg.build_application(settings, live, flood=tg.FloodPolicy(per_minute=10**9),
+    app = tga.build_application(settings, live, flood=tg.FloodPolicy(per_minute=10**9),
                                burst_window=0.0)
     if not args.limiter:
         app.bot._rate_limiter = None  # see the module docstring
     if webhook_url:
-        app.run_webhook(**tg.webhook_options(settings))
+        app.run_webhook(**tga.webhook_options(settings))
     else:
-        app.run_polling(allowed_updates=tg.ALLOWED_UPDATES, poll_interval=0, timeout=10)
+        app.run_polling(allowed_updates=tga.ALLOWED_UPDATES, poll_interval=0, timeout=10)
     return 0
 
 

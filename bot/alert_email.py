@@ -37,8 +37,7 @@ from pathlib import Path
 import aiosmtplib
 
 from bot.alert_router import format_test, is_test
-from bot.alerts import OVERFLOW_REF, Alert, format_alert
-from bot.catalogue import LONDON
+from bot.alerts import OVERFLOW_REF, Alert, staff_text
 from bot.config import Settings
 from bot.routes import SAFETY_TITLES
 
@@ -69,12 +68,12 @@ class SmtpConfig:
     @classmethod
     def from_settings(cls, settings: Settings) -> SmtpConfig | None:
         """The email route, or None when SIGNPOST_ALERT_EMAIL_TO / SMTP_HOST are not set."""
-        if not settings.alert_email or settings.smtp_host is None:
+        email = settings.email
+        if not email.on or email.smtp_host is None:
             return None
-        return cls(host=settings.smtp_host, to=settings.alert_email_to,
-                   sender=settings.smtp_from or "", port=settings.smtp_port,
-                   security=settings.smtp_security, user=settings.smtp_user,
-                   password=settings.smtp_password, console_url=settings.console_url)
+        return cls(host=email.smtp_host, to=email.to, sender=email.smtp_from or "",
+                   port=email.smtp_port, security=email.smtp_security, user=email.smtp_user,
+                   password=email.smtp_password, console_url=email.console_url)
 
 
 # ---------------------------------------------------------------- the message
@@ -101,7 +100,7 @@ def body(alert: Alert, console_url: str | None) -> str:
     if is_test(alert):
         text = format_test(alert)
     else:
-        text = format_alert(alert, LONDON)
+        text = staff_text(alert)
         if console_url and alert.ref == OVERFLOW_REF:  # several conversations: the queue
             text += f"\nIn the console: {console_url.rstrip('/')}/safety"
         elif console_url:

@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from bot.catalogue import LONDON
 from bot.routes import SAFETY_TITLES
 
 WINDOW = dt.timedelta(minutes=10)
@@ -117,6 +118,11 @@ def format_alert(alert: Alert, tz: dt.tzinfo | None = None) -> str:
                          "alert for this conversation.")
     lines.append(f"To read the conversation: signpost review conversation {alert.ref}")
     return "\n".join(lines)
+
+
+def staff_text(alert: Alert) -> str:
+    """The alert as every sink shows it: `format_alert` in London time."""
+    return format_alert(alert, LONDON)
 
 
 class AlertSink(Protocol):

@@ -67,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
         print("No problems found.")
     failed = False
     if args.send_test_alert:
-        for secret in (settings.token, settings.webhook_secret, settings.smtp_password):
+        for secret in (settings.telegram.token, settings.telegram.webhook_secret,
+                       settings.email.smtp_password):
             protect(secret or "")  # never in a printed reason
         outcomes = asyncio.run(send_test_alert(settings))
         if not outcomes:
@@ -92,17 +93,18 @@ def problems(settings: Settings, environ: Mapping[str, str] | None = None) -> li
 
 def describe_routes(settings: Settings) -> list[str]:
     routes: list[str] = []
-    if settings.alert_chat_id is not None and settings.token:
-        routes.append(f"Telegram staff group (chat {settings.alert_chat_id})")
-    if settings.alert_email:
-        routes.append(f"email to {', '.join(settings.alert_email_to)} (via "
-                      f"{settings.smtp_host}:{settings.smtp_port}, {settings.smtp_security})")
+    if settings.telegram.alert_chat_id is not None and settings.telegram.token:
+        routes.append(f"Telegram staff group (chat {settings.telegram.alert_chat_id})")
+    email = settings.email
+    if email.on:
+        routes.append(f"email to {', '.join(email.to)} (via "
+                      f"{email.smtp_host}:{email.smtp_port}, {email.smtp_security})")
     return routes
 
 
 def route_problems(settings: Settings) -> list[str]:
     out: list[str] = []
-    if settings.alert_chat_id is not None and not settings.token:
+    if settings.telegram.alert_chat_id is not None and not settings.telegram.token:
         out.append("SIGNPOST_ALERT_CHAT_ID is set but TELEGRAM_BOT_TOKEN is not, so alerts "
                    "cannot reach the Telegram group. Set the token, or use email alerts "
                    "(SIGNPOST_ALERT_EMAIL_TO and SIGNPOST_SMTP_HOST).")
@@ -211,17 +213,17 @@ class TelegramTestSink:
     async def post(self, alert: Alert) -> None:
         from telegram import Bot
 
-        chat = self.settings.alert_chat_id
+        chat = self.settings.telegram.alert_chat_id
         assert chat is not None
-        url = self.settings.bot_api_url
-        bot = Bot(self.settings.token, base_url=url) if url else Bot(self.settings.token)
+        url, token = self.settings.telegram.bot_api_url, self.settings.telegram.token
+        bot = Bot(token, base_url=url) if url else Bot(token)
         async with bot:
             await bot.send_message(chat, format_test(alert))
 
 
 def routes_for_test(settings: Settings) -> AlertRouter:
     router = AlertRouter()
-    if settings.alert_chat_id is not None and settings.token:
+    if settings.telegram.alert_chat_id is not None and settings.telegram.token:
         router.add(TelegramTestSink(settings))
     email = email_sink(settings)
     if email is not None:

@@ -148,26 +148,25 @@ def evaluate_run(args: argparse.Namespace) -> int:
         print("signpost evaluate: give a labelled YAML file, or --conversations FILE",
               file=sys.stderr)
         return 2
-    items, problems = load_labelled(args.file)
-    if problems:
-        for p in problems:
-            print(p, file=sys.stderr)
-        return 2
-    report = evaluate(Engine(load_for_command(args)), items)
-    print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False) if args.json
-          else report.as_text())
-    return 0
+    return _measure(args, load_labelled(args.file), evaluate)
 
 
 def _evaluate_conversations(args: argparse.Namespace) -> int:
     from bot.stories import load_stories, replay
 
-    stories, problems = load_stories(args.conversations)
+    return _measure(args, load_stories(args.conversations), replay)
+
+
+def _measure(args: argparse.Namespace, loaded: tuple[Any, list[Any]],
+             measure: Callable[[Engine, Any], Any]) -> int:
+    """Print a loaded set's problems (exit 2), or measure the engine on it and print the
+    report (as JSON with --json)."""
+    items, problems = loaded
     if problems:
         for p in problems:
             print(p, file=sys.stderr)
         return 2
-    report = replay(Engine(load_for_command(args)), stories)
+    report = measure(Engine(load_for_command(args)), items)
     print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False) if args.json
           else report.as_text())
     return 0

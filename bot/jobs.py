@@ -43,6 +43,13 @@ class Jobs:
         async with self.reload_lock:
             return await asyncio.to_thread(self.live.reload)
 
+    async def admin_report(self, command: str) -> str:
+        """The answer to an admin's /reload (reload now, then say how it went) or
+        /catalogue (what is live)."""
+        if command == "reload":
+            return reload_report(await self.reload(), self.live)
+        return catalogue_report(self.live)
+
     async def poll_once(self) -> None:
         """Pick up saved catalogue edits; report a rejected edit; post alert follow-ups."""
         async with self.reload_lock:
@@ -132,3 +139,12 @@ def catalogue_report(live: LiveCatalogue) -> str:
     if len(cat.warnings) > 20:
         lines.append(f"... and {len(cat.warnings) - 20} more (run: signpost validate)")
     return "\n".join(lines)
+
+
+def startup_report(live: LiveCatalogue) -> str | None:
+    """What staff are told when no catalogue could be loaded at start (None when one was):
+    the report and every error that stopped it."""
+    if getattr(live, "catalogue", True) is not None:
+        return None
+    return catalogue_report(live) + "\n" + "\n".join(
+        str(p) for p in live.last_problems if p.severity == "error")

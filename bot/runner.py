@@ -63,8 +63,8 @@ def run(args: argparse.Namespace) -> int:
 
         settings = replace(settings, catalogue_dir=Path(args.catalogue))
     setup_logging(settings.log_level,
-                  secrets=[s for s in (settings.token, settings.webhook_secret,
-                                     settings.smtp_password) if s])
+                  secrets=[s for s in (settings.telegram.token, settings.telegram.webhook_secret,
+                                     settings.email.smtp_password) if s])
     for warning in settings.warnings:
         log.warning("%s", warning)
 
@@ -141,10 +141,10 @@ async def serve(settings: Settings, live: Any, *, sock: socket.socket | None = N
     revoked = asyncio.Event()
     watcher: asyncio.Task[None] | None = None
     try:
-        if settings.telegram:
+        if settings.telegram.on:
             telegram, report = await _start_telegram(settings, live, session, routes, revoked)
         await session.router.start()  # emails an earlier run could not send go now
-        sock = sock or listen_socket(settings.web_listen, settings.web_port)
+        sock = sock or listen_socket(settings.web.listen, settings.web.port)
         routes.append(Mount("/console", app=build_console(settings, live, store)))
         web = WebChat(session, settings, extra_routes=routes)
         config = uvicorn.Config(web.app, lifespan="off", access_log=False, log_config=None,
@@ -166,7 +166,7 @@ async def serve(settings: Settings, live: Any, *, sock: socket.socket | None = N
             watcher.cancel()
         await session.router.drain(ALERT_GRACE)  # and alerts posted while it still can
         if telegram is not None:
-            from bot.channels.telegram import stop
+            from bot.channels.telegram_app import stop
 
             await stop(telegram)
         await session.close()
@@ -211,14 +211,20 @@ async def _start_telegram(settings: Settings, live: Any, session: Any,
                           routes: list[Any], revoked: asyncio.Event) -> tuple[Any, Any]:
     from telegram.error import InvalidToken, TelegramError
 
-    from bot.channels.telegram import build_application, signpost_of, start, webhook_route
+    from bot.channels.telegram_app import (
+        build_application,
+        signpost_of,
+        start,
+        webhook_route,
+    )
 
-    if settings.webhook:
-        path = settings.webhook_path
+    if settings.telegram.webhook:
+        path = settings.telegram.webhook_path
         if not path or path.split("/")[0] in ("api", "static", "healthz"):
             raise CannotStart(f"SIGNPOST_WEBHOOK_URL's path /{path} is the web chat's own; use "
                               "a path of its own, e.g. https://chat.example.org/telegram-hook")
-    app = build_application(settings, live, session=session, updater=not settings.webhook)
+    app = build_application(settings, live, session=session,
+                            updater=not settings.telegram.webhook)
 
     def on_revoked() -> None:
         if not revoked.is_set():
@@ -227,7 +233,7 @@ async def _start_telegram(settings: Settings, live: Any, session: Any,
             revoked.set()
 
     signpost_of(app).inbox.on_revoked = on_revoked
-    if settings.webhook:
+    if settings.telegram.webhook:
         routes.append(webhook_route(app, settings))
     try:
         try:

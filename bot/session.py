@@ -23,6 +23,9 @@ What happens to a message, in order:
 
 The first message of a quiet conversation is answered straight away, so burst merging
 costs nothing to a person who waits for each answer.
+
+The words channels and the session exchange (Event, Outgoing, Channel, Conversation) and
+the flood limit are bot/conversation.py's; channels import them from here.
 """
 
 from __future__ import annotations
@@ -35,20 +38,38 @@ import hmac
 import logging
 import secrets
 import time
-import traceback
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal, Protocol
+from dataclasses import replace
+from typing import Any
 
 from bot import routes
 from bot.alert_router import AlertRouter
 from bot.alerts import Alert, AlertLimiter, AlertSink
+from bot.conversation import (
+    DEFAULT_FLOOD,
+    SLOW_DOWN,
+    Channel,
+    Conversation,
+    Event,
+    FloodPolicy,
+    Outgoing,
+    Status,
+    log_failure,
+    log_text,
+    notice,
+    within_limit,
+)
 from bot.dialogue import Button, ChatState, Engine, Reply, crash_reply
 from bot.live import LiveCatalogue
 from bot.safety import floor_screen
 from bot.store import FORGET_FAILED, AsyncStore
+
+# Channels import these from here: the session is their one door.
+__all__ = ["BURST_WINDOW", "DEFAULT_FLOOD", "FORGET_DONE", "FORGET_LATER", "FORGET_NOTHING",
+           "MAX_CONVERSATIONS", "NOT_TEXT", "SLOW_DOWN", "Channel", "Conversation", "Event",
+           "FloodPolicy", "Outgoing", "Session", "Status", "notice"]
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +82,6 @@ IDLE_SECONDS = 2 * 3600.0  # a conversation quiet this long is forgotten (memory
 CLOSE_GRACE = 5.0  # seconds background work (alerts) may take when the server stops
 HIDE_WINDOW = dt.timedelta(hours=48)
 
-SLOW_DOWN = ("You're sending a lot of messages very fast, so I'm skipping some for a "
-             "minute. Send one message at a time and I'll answer it.\n"
-             + routes.EMERGENCY_LINE)
 NOT_TEXT = ("I can only read typed messages. Could you type what you're looking for, in "
             "your own words? Or pick from the menu below.\n" + routes.EMERGENCY_LINE)
 FORGET_DONE = ("Done: I erased {n} message(s) from this chat's log, and forgot the age and "
@@ -72,78 +90,6 @@ FORGET_NOTHING = ("Nothing from this chat is stored in my log, so there is nothi
                   "I've forgotten the age and area you told me. /privacy has the details.")
 FORGET_LATER = ("I couldn't erase the log this very moment, so it will be erased "
                 "automatically as soon as possible. You don't need to do anything else.")
-
-EventKind = Literal["text", "button", "command", "location", "other"]
-Status = Literal["answered", "held", "skipped"]
-
-
-# ---------------------------------------------------------------- what channels see
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """Something a person did: typed text, pressed a button, sent a command or a location."""
-
-    kind: EventKind
-    text: str = ""  # the message; a button's action; a command's name; "other": its kind
-    location: tuple[float, float] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    """One reply for a channel to show, and the logged turn's id (for feedback buttons)."""
-
-    reply: Reply
-    turn: asyncio.Future[Any] | None = None  # resolves to the turn id, or None
-    merged: int = 1  # how many messages this reply answers
-    notice: bool = False  # about the chat itself (slow down, erased), not an answer
-
-
-class Channel(Protocol):
-    """What the session needs from a channel."""
-
-    name: str  # "telegram", "web", "terminal": stored with each turn
-
-    async def send(self, key: str, out: Outgoing) -> None: ...
-
-
-def notice(text: str, state: ChatState, kind: str = "info") -> Reply:
-    """A reply about the chat itself, not from the engine."""
-    return Reply(text=text, kind=kind, state=state)
-
-
-# ---------------------------------------------------------------- limits
-
-
-@dataclass(frozen=True, slots=True)
-class FloodPolicy:
-    """Abuse, not fast typing: more than `per_minute` messages in 60 seconds."""
-
-    per_minute: int = 20
-
-
-DEFAULT_FLOOD = FloodPolicy()
-
-
-@dataclass(slots=True)
-class Conversation:
-    """One conversation on one channel, in memory only (never written to disk)."""
-
-    channel: str
-    key: str
-    ref: str
-    state: ChatState = field(default_factory=ChatState)
-    arrivals: deque[float] = field(default_factory=deque)  # times, last 60 s
-    warned: bool = False  # told "slow down" in this flood
-    skipped: int = 0  # messages skipped in this flood
-    last_arrival: float = float("-inf")
-    held: list[str] = field(default_factory=list)  # a burst waiting to be answered
-    held_since: float = 0.0
-    timer: asyncio.TimerHandle | None = None
-    replies_to: Channel | None = None  # where a held burst will be answered
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    recent: list[tuple[int, float]] = field(default_factory=list)  # /hide, without a store
-    last_seen: float = 0.0  # clock() of the last event
 
 
 # ---------------------------------------------------------------- the session
@@ -237,7 +183,7 @@ class Session:
         conv.last_seen = now
         # The safety screen runs here only when its answer changes what happens (over the
         # limit, or holding a burst); the engine screens every message it answers anyway.
-        over = not self._within_limit(conv, event, now)
+        over = not within_limit(conv, event, now, self.flood)
         if over and not (event.kind == "text" and self.is_safety(event.text)):
             conv.skipped += 1
             if not conv.warned:
@@ -256,25 +202,8 @@ class Session:
             return "answered"
         await self.flush(channel, conv)
         async with conv.lock:
-            await self._answer(channel, conv, event, _log_text(event))
+            await self._answer(channel, conv, event, log_text(event))
         return "answered"
-
-    def _within_limit(self, conv: Conversation, event: Event, now: float) -> bool:
-        """Count the message; False when the conversation is over the flood limit."""
-        if event.kind == "button" and event.text in ("hide", "talknow", "human"):
-            return True  # the help-now buttons are never limited
-        if event.kind == "command" and event.text in ("hide", "human", "forget"):
-            return True
-        while conv.arrivals and now - conv.arrivals[0] >= 60.0:
-            conv.arrivals.popleft()
-        if len(conv.arrivals) >= self.flood.per_minute:
-            return False
-        conv.arrivals.append(now)
-        if conv.warned and len(conv.arrivals) <= self.flood.per_minute // 2:
-            log.info("conversation %s slowed down; %d message(s) were skipped", conv.ref,
-                     conv.skipped)
-            conv.warned, conv.skipped = False, 0
-        return True
 
     # ------------------------------------------------------------ bursts
 
@@ -499,27 +428,6 @@ class Session:
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _log_text(event: Event) -> str:
-    """What the log stores for a non-text event (never a location)."""
-    if event.kind == "button":
-        return f"[button {event.text or 'out of date'}]"
-    if event.kind == "command":
-        return f"/{event.text}"
-    if event.kind == "location":
-        return "[shared a location]"
-    return f"[{event.text or 'message'}]"
-
-
-def log_failure(what: str, conv: Conversation, text: str) -> None:
-    """Log the exception being handled, its traceback scrubbed of the text and the key."""
-    trace = traceback.format_exc()
-    for value, mask in sorted(((text, "[message text]"), (conv.key, "[conversation key]")),
-                              key=lambda s: len(s[0]), reverse=True):
-        if len(value) > 2:
-            trace = trace.replace(value, mask)
-    log.error("%s for %s:\n%s", what, conv.ref, trace)
 
 
 _REDACTOR = ThreadPoolExecutor(max_workers=2, thread_name_prefix="signpost-redact")

@@ -304,7 +304,7 @@ def test_smtp_password_is_kept_out_of_repr(tmp_path: Path) -> None:
                               "SIGNPOST_SMTP_PASSWORD": "pw-very-secret",
                               "SIGNPOST_SMTP_SECURITY": "tls"}, cwd=tmp_path, need_token=False)
     assert "pw-very-secret" not in repr(settings)
-    assert settings.smtp_port == 465
+    assert settings.email.smtp_port == 465
 
 
 async def test_an_overflow_summary_links_to_the_safety_queue_and_names_danger_first(

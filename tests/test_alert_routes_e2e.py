@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ import pytest
 
 from bot.alert_email import EmailSink, SmtpConfig
 from bot.alerts import Alert, AlertSink
-from bot.config import Settings
+from bot.config import EmailSettings, Settings
 from bot.live import LiveCatalogue
 from bot.session import Session
 from bot.store import AsyncStore
@@ -86,7 +86,7 @@ def web(live: LiveCatalogue, tmp_path: Path) -> Callable[..., Any]:
 
     @asynccontextmanager
     async def make(sinks: list[AlertSink]) -> AsyncIterator[Web]:
-        settings = Settings(token="", catalogue_dir=REPO, data_dir=tmp_path / "data")
+        settings = Settings(catalogue_dir=REPO, data_dir=tmp_path / "data")
         store = await AsyncStore.open(settings.data_dir, "k" * 32)
         session = Session(live, store, sinks=sinks, burst_window=0.0)
         await session.router.start()
@@ -176,8 +176,7 @@ async def test_signpost_run_says_alerts_go_nowhere(live: LiveCatalogue, tmp_path
     """signpost run with no alert route logs the ERROR at start (and then every hour)."""
     from bot.runner import listen_socket, serve
 
-    settings = Settings(token="", catalogue_dir=REPO, data_dir=tmp_path / "data",
-                        secret="k" * 32)
+    settings = Settings(catalogue_dir=REPO, data_dir=tmp_path / "data", secret="k" * 32)
     sock = listen_socket("127.0.0.1", 0)
     task = asyncio.create_task(serve(settings, live, sock=sock))
     try:
@@ -203,9 +202,11 @@ async def test_signpost_run_with_email_is_quiet_and_sends(live: LiveCatalogue, t
 
     box, port = Mailbox(), free_port()
     data = tmp_path / "data"
-    settings = replace(Settings(token="", catalogue_dir=REPO, data_dir=data, secret="k" * 32),
-                       alert_email_to=("safeguarding@example.org",), smtp_host="127.0.0.1",
-                       smtp_port=port, smtp_security="none", smtp_from="signpost@example.org")
+    settings = Settings(catalogue_dir=REPO, data_dir=data, secret="k" * 32,
+                        email=EmailSettings(to=("safeguarding@example.org",),
+                                            smtp_host="127.0.0.1", smtp_port=port,
+                                            smtp_security="none",
+                                            smtp_from="signpost@example.org"))
     earlier = EmailSink(smtp_config(port), data, first_backoff=60)
     await earlier.post(Alert("c-earlier", "emergency", _now(), "they have a knife"))
     await earlier.close()
@@ -236,7 +237,7 @@ async def telegram_and_email(live: LiveCatalogue, tmp_path: Path, smtp_port: int
                              ) -> AsyncIterator[tuple[Any, Session, FakeTelegram]]:
     """Telegram (fake Bot API) with the staff group, and email, sharing one session."""
     import tests.test_telegram_e2e as e2e
-    from bot.channels import telegram as tg
+    from bot.channels import telegram_app as tga
 
     fake = await FakeTelegram(e2e.TOKEN).start()
     data = tmp_path / "data"
@@ -244,10 +245,10 @@ async def telegram_and_email(live: LiveCatalogue, tmp_path: Path, smtp_port: int
     email = EmailSink(smtp_config(smtp_port), data, first_backoff=60)
     session = Session(live, store, sinks=[email], burst_window=0.0)
     settings = e2e.make_settings(fake, data, alert_chat_id=e2e.ALERT_CHAT)
-    app = tg.build_application(settings, live, session=session)
+    app = tga.build_application(settings, live, session=session)
     try:
         async with e2e.running(app):
-            yield e2e.Bot(fake, app, tg.signpost_of(app), data), session, fake
+            yield e2e.Bot(fake, app, tga.signpost_of(app), data), session, fake
     finally:
         await session.close(grace=0.5)
         await fake.stop()

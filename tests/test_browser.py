@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from bot.config import Settings
+from bot.config import Settings, WebSettings
 from bot.live import LiveCatalogue
 from tests.browser import ARGS, CHROMIUM, need_browser
 from tests.conftest import REPO
@@ -80,8 +80,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     port = sock.getsockname()[1]
     partner, partner_httpd = partner_site(f"http://127.0.0.1:{port}")
     other, other_httpd = partner_site(f"http://127.0.0.1:{port}")
-    settings = Settings(token="", catalogue_dir=REPO, data_dir=data, web_port=port,
-                        web_embed_origins=(partner,))
+    settings = Settings(catalogue_dir=REPO, data_dir=data,
+                        web=WebSettings(port=port, embed_origins=(partner,)))
     holder: dict[str, Any] = {}
 
     async def main() -> None:

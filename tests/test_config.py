@@ -16,11 +16,12 @@ REPO = Path(__file__).resolve().parent.parent
 def test_defaults(tmp_path: Path) -> None:
     """Only the token is needed; everything else has the documented default."""
     s = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN}, cwd=tmp_path)
-    assert s.token == TOKEN and s.catalogue_dir == tmp_path
+    assert s.telegram.token == TOKEN and s.catalogue_dir == tmp_path
     assert s.data_dir == tmp_path / "data" and s.retention_days == 90
-    assert not s.webhook and s.webhook_listen == "127.0.0.1" and s.webhook_port == 8443
-    assert s.alert_chat_id is None and s.admin_ids == frozenset() and s.log_level == "INFO"
-    assert s.bot_api_url is None and s.base_file_url is None
+    t = s.telegram
+    assert not t.webhook and t.webhook_listen == "127.0.0.1" and t.webhook_port == 8443
+    assert t.alert_chat_id is None and t.admin_ids == frozenset() and s.log_level == "INFO"
+    assert t.bot_api_url is None and t.base_file_url is None
 
 
 def test_missing_token_names_the_variable_and_signpost_chat(tmp_path: Path) -> None:
@@ -80,19 +81,20 @@ def test_webhook_rules(tmp_path: Path) -> None:
         load_settings({**base, "SIGNPOST_WEBHOOK_URL": "http://x.example.org/h"}, cwd=tmp_path)
     s = load_settings({**base, "SIGNPOST_WEBHOOK_URL": "https://x.example.org/signpost/tg",
                        "SIGNPOST_WEBHOOK_PORT": "9000"}, cwd=tmp_path)
-    assert s.webhook and s.webhook_path == "signpost/tg" and s.webhook_port == 9000
+    t = s.telegram
+    assert t.webhook and t.webhook_path == "signpost/tg" and t.webhook_port == 9000
     # A self-hosted Bot API server may post over plain http.
     s = load_settings({**base, "SIGNPOST_WEBHOOK_URL": "http://127.0.0.1:9000/h",
                        "SIGNPOST_BOT_API_URL": "http://127.0.0.1:8081/bot"}, cwd=tmp_path)
-    assert s.webhook
+    assert s.telegram.webhook
 
 
 def test_bot_api_url_and_file_url(tmp_path: Path) -> None:
     """A self-hosted Bot API server: the file URL is derived from the API URL."""
     s = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN,
                        "SIGNPOST_BOT_API_URL": "http://127.0.0.1:8081/bot"}, cwd=tmp_path)
-    assert s.bot_api_url == "http://127.0.0.1:8081/bot"
-    assert s.base_file_url == "http://127.0.0.1:8081/file/bot"
+    assert s.telegram.bot_api_url == "http://127.0.0.1:8081/bot"
+    assert s.telegram.base_file_url == "http://127.0.0.1:8081/file/bot"
     with pytest.raises(ConfigError, match="SIGNPOST_BOT_API_URL should be an http"):
         load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "SIGNPOST_BOT_API_URL": "localhost:8081"},
                       cwd=tmp_path)
@@ -103,8 +105,8 @@ def test_admin_ids_and_chat_ids(tmp_path: Path) -> None:
     s = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "SIGNPOST_ADMIN_IDS": " 11, 22,,33 ",
                        "SIGNPOST_ALERT_CHAT_ID": "-1001234567890",
                        "SIGNPOST_ADMIN_CHAT_ID": "-42"}, cwd=tmp_path)
-    assert s.admin_ids == frozenset({11, 22, 33})
-    assert s.alert_chat_id == -1001234567890 and s.admin_chat_id == -42
+    assert s.telegram.admin_ids == frozenset({11, 22, 33})
+    assert s.telegram.alert_chat_id == -1001234567890 and s.telegram.admin_chat_id == -42
 
 
 def test_dot_env_file_read_and_environment_wins(tmp_path: Path) -> None:
@@ -118,7 +120,7 @@ def test_dot_env_file_read_and_environment_wins(tmp_path: Path) -> None:
         'SIGNPOST_LOG_LEVEL="debug"\n')
     (tmp_path / ".env").chmod(0o600)
     s = load_settings({"SIGNPOST_RETENTION_DAYS": "14"}, cwd=tmp_path)
-    assert s.token == TOKEN and s.retention_days == 14
+    assert s.telegram.token == TOKEN and s.retention_days == 14
     assert s.data_dir == Path("/srv/signpost data") and s.log_level == "DEBUG"
     assert s.env_file == tmp_path / ".env" and s.warnings == ()
 
@@ -129,7 +131,7 @@ def test_named_env_file_and_its_errors(tmp_path: Path) -> None:
     f.write_text(f"TELEGRAM_BOT_TOKEN={TOKEN}\n")
     f.chmod(0o644)
     s = load_settings({"SIGNPOST_ENV_FILE": str(f)}, cwd=tmp_path)
-    assert s.token == TOKEN
+    assert s.telegram.token == TOKEN
     assert any("chmod 600" in w for w in s.warnings), "a readable token file is flagged"
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings({"SIGNPOST_ENV_FILE": str(tmp_path / "nope.env")}, cwd=tmp_path)
@@ -151,7 +153,8 @@ def test_operator_docs_list_every_setting(page: str) -> None:
     doc = (REPO / page).read_text()
     table = set(re.findall(r"^\| `([A-Z_]+)` \|", doc, flags=re.M))
     assert set(SETTINGS) <= table, set(SETTINGS) - table
-    code = (REPO / "bot" / "config.py").read_text()
+    code = "".join((REPO / "bot" / name).read_text()
+                   for name in ("config.py", "config_channels.py"))
     read = set(re.findall(r'get\("([A-Z_]+)"\)', code)) | set(
-        re.findall(r'(?:integer|chat_id)\("([A-Z_]+)"', code))
+        re.findall(r'(?:integer|chat_id|comma_list|spaced_list|web_address)\("([A-Z_]+)"', code))
     assert read <= set(SETTINGS), read - set(SETTINGS)

@@ -456,7 +456,7 @@ async def test_signpost_run_serves_the_console_beside_the_web_chat(tmp_path: Pat
     from bot.web.app import WebChat
 
     site = make_site(tmp_path)
-    settings = Settings(token="", catalogue_dir=site.root, data_dir=site.data)
+    settings = Settings(catalogue_dir=site.root, data_dir=site.data)
     store = await AsyncStore.open(settings.data_dir)
     session = Session(site.live, store)
     try:

@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 from bot import session as session_module
-from bot.channels import telegram as tg
+from bot.channels import telegram_app as tga
 from bot.logsafe import install
 from bot.store import Store
 from tests import test_telegram_e2e as e2e
@@ -439,7 +439,7 @@ async def test_channel_posts_get_no_reply(start_bot: Any) -> None:
         await bot.fake.wait_for(lambda: not bot.fake.updates)
         await bot.fake.quiet(0.3)
     assert bot.fake.bot_messages(channel) == []
-    assert "channel_post" not in tg.ALLOWED_UPDATES
+    assert "channel_post" not in tga.ALLOWED_UPDATES
 
 
 async def test_hide_tells_the_truth_when_it_could_not_delete(start_bot: Any) -> None:

@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +27,9 @@ import pytest
 
 from bot import routes
 from bot.channels import telegram as tg
+from bot.channels import telegram_app as tga
 from bot.cli import main
-from bot.config import Settings
+from bot.config import Settings, TelegramSettings
 from bot.dialogue import ChatState, Engine, Reply
 from bot.live import LiveCatalogue
 from bot.logsafe import forget_secrets, protect, protect_handlers
@@ -80,9 +81,12 @@ class Bot:
         return [m for m in self.fake.bot_messages(user["id"]) if m["message_id"] > before]
 
 
-def make_settings(fake: FakeTelegram, data: Path, **over: Any) -> Settings:
-    return replace(Settings(token=TOKEN, catalogue_dir=REPO, data_dir=data,
-                            bot_api_url=fake.base_url), **over)
+def make_settings(fake: FakeTelegram, data: Path, *, data_dir: Path | None = None,
+                  **telegram: Any) -> Settings:
+    """Settings for the fake Bot API; `telegram` overrides TelegramSettings fields."""
+    return Settings(catalogue_dir=REPO, data_dir=data_dir or data,
+                    telegram=TelegramSettings(token=TOKEN, bot_api_url=fake.base_url,
+                                              **telegram))
 
 
 @asynccontextmanager
@@ -92,7 +96,7 @@ async def running(app: Any) -> AsyncIterator[None]:
     if app.post_init:
         await app.post_init(app)
     await app.updater.start_polling(poll_interval=0, timeout=1,
-                                    allowed_updates=tg.ALLOWED_UPDATES)
+                                    allowed_updates=tga.ALLOWED_UPDATES)
     await app.start()
     try:
         yield
@@ -134,9 +138,9 @@ def start_bot(fake: FakeTelegram, tmp_path: Path, live: LiveCatalogue
             kwargs["flood"] = flood
         if clock is not None:
             kwargs["clock"] = clock
-        app = tg.build_application(settings, live_ or live, **kwargs)
+        app = tga.build_application(settings, live_ or live, **kwargs)
         async with running(app):
-            yield Bot(fake, app, tg.signpost_of(app), tmp_path / "data")
+            yield Bot(fake, app, tga.signpost_of(app), tmp_path / "data")
 
     return start
 
@@ -497,10 +501,10 @@ async def test_webhook_checks_the_secret(fake: FakeTelegram, tmp_path: Path,
     settings = make_settings(fake, tmp_path / "data",
                              webhook_url=f"http://127.0.0.1:{unused_tcp_port}/tg-hook",
                              webhook_port=unused_tcp_port, webhook_secret="s3cret-Hook_1")
-    app = tg.build_application(settings, live)
+    app = tga.build_application(settings, live)
     await app.initialize()
     await app.post_init(app)
-    opts = tg.webhook_options(settings)
+    opts = tga.webhook_options(settings)
     await app.updater.start_webhook(**opts)
     await app.start()
     try:
@@ -539,10 +543,10 @@ async def test_webhook_route_in_the_web_app(fake: FakeTelegram, tmp_path: Path,
                              webhook_secret="s3cret-Hook_1")
     store = await AsyncStore.open(settings.data_dir)
     session = Session(live, store, burst_window=0.0)
-    app = tg.build_application(settings, live, session=session, updater=False)
+    app = tga.build_application(settings, live, session=session, updater=False)
     assert app.updater is None
-    web = WebChat(session, settings, extra_routes=[tg.webhook_route(app, settings)])
-    await tg.start(app, settings)
+    web = WebChat(session, settings, extra_routes=[tga.webhook_route(app, settings)])
+    await tga.start(app, settings)
     update = {"update_id": 7, "message": {
         "message_id": 1, "date": int(time.time()), "text": "any football near me",
         "chat": {"id": KEZ_ID, "type": "private"},
@@ -562,7 +566,7 @@ async def test_webhook_route_in_the_web_app(fake: FakeTelegram, tmp_path: Path,
             [answer] = await fake.replies(KEZ_ID, 1)
             page = await client.post("/api/start", json={}, headers={"Origin": "http://t"})
     finally:
-        await tg.stop(app)
+        await tga.stop(app)
         await session.close()
     assert (wrong.status_code, huge.status_code, right.status_code) == (403, 413, 200)
     assert "When:" in answer["text"] and page.status_code == 200

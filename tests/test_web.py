@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.config import Settings
+from bot.config import Settings, TelegramSettings, WebSettings
 from bot.live import LiveCatalogue
 from bot.session import Session
 from bot.store import AsyncStore
@@ -55,8 +55,8 @@ def web(live: LiveCatalogue, tmp_path: Path) -> Callable[..., Any]:
     @asynccontextmanager
     async def make(burst_window: float = 0.0, client: tuple[str, int] = ("203.0.113.7", 5000),
                    **over: Any) -> AsyncIterator[Web]:
-        settings = replace(Settings(token="", catalogue_dir=REPO, data_dir=tmp_path / "data"),
-                           **over)
+        settings = Settings(catalogue_dir=REPO, data_dir=tmp_path / "data",
+                            web=WebSettings(**over))
         store = await AsyncStore.open(settings.data_dir, "k" * 32)
         sink = RecordingSink()
         session = Session(live, store, sinks=[sink], burst_window=burst_window)
@@ -114,7 +114,7 @@ async def test_page_is_served_with_strict_headers_and_no_cookies(web: Any) -> No
 
 async def test_embedding_origins_become_frame_ancestors(web: Any) -> None:
     """SIGNPOST_WEB_EMBED_ORIGINS is the frame-ancestors list (and X-Frame-Options goes)."""
-    async with web(web_embed_origins=("https://school.example.org",)) as w:
+    async with web(embed_origins=("https://school.example.org",)) as w:
         page = await w.client.get("/")
     assert "frame-ancestors https://school.example.org" in page.headers[
         "content-security-policy"]
@@ -123,7 +123,7 @@ async def test_embedding_origins_become_frame_ancestors(web: Any) -> None:
 
 async def test_exit_page_is_configurable_and_escaped(web: Any) -> None:
     """The exit page comes from settings and cannot break out of the attribute."""
-    async with web(web_exit_url='https://example.org/?a="><script>') as w:
+    async with web(exit_url='https://example.org/?a="><script>') as w:
         page = await w.client.get("/")
     assert "https://example.org/?a=&quot;&gt;&lt;script&gt;" in page.text
     assert '"><script>' not in page.text
@@ -418,8 +418,8 @@ def test_web_settings_defaults_and_the_old_webhook_port(tmp_path: Path) -> None:
     from bot.config import load_settings
 
     s = load_settings({}, cwd=tmp_path, need_token=False)
-    assert (s.web_listen, s.web_port, s.telegram) == ("127.0.0.1", 8080, False)
-    assert s.web_exit_url == "https://www.bbc.co.uk/weather" and not s.warnings
+    assert (s.web.listen, s.web.port, s.telegram.on) == ("127.0.0.1", 8080, False)
+    assert s.web.exit_url == "https://www.bbc.co.uk/weather" and not s.warnings
     old = load_settings({"SIGNPOST_WEBHOOK_PORT": "8443"}, cwd=tmp_path, need_token=False)
     assert any("no longer used" in w for w in old.warnings)
 
@@ -475,12 +475,13 @@ async def test_webhook_path_may_not_take_the_chats_own(tmp_path: Path) -> None:
     from bot.live import LiveCatalogue
     from bot.runner import CannotStart, serve
 
-    base = Settings(token="123456789:AAHfakeTokenForSignpostTests_0123456789",
-                    catalogue_dir=REPO, data_dir=tmp_path / "data",
-                    webhook_secret="s3cret-Hook_1")
+    telegram = TelegramSettings(token="123456789:AAHfakeTokenForSignpostTests_0123456789",
+                                webhook_secret="s3cret-Hook_1")
+    base = Settings(catalogue_dir=REPO, data_dir=tmp_path / "data")
     for url in ("https://chat.example.org/", "https://chat.example.org/api/send"):
         with pytest.raises(CannotStart, match="use a path of its own"):
-            await serve(replace(base, webhook_url=url), LiveCatalogue(REPO))
+            await serve(replace(base, telegram=replace(telegram, webhook_url=url)),
+                            LiveCatalogue(REPO))
 
 
 async def test_a_crash_in_the_app_still_answers_with_999(
@@ -493,7 +494,7 @@ async def test_a_crash_in_the_app_still_answers_with_999(
         raise RuntimeError(f"boom on {event.text}")
 
     session.handle = broken  # type: ignore[method-assign]
-    chat = WebChat(session, Settings(token="", catalogue_dir=REPO, data_dir=tmp_path))
+    chat = WebChat(session, Settings(catalogue_dir=REPO, data_dir=tmp_path))
     transport = httpx.ASGITransport(app=chat.app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url=ORIGIN) as c:
         r = await c.post("/api/send", json={"token": "t" * 43, "text": "my secret words"},

@@ -1,7 +1,7 @@
 """How Telegram updates reach the bot: kept until answered, never lost, never logged.
 
     getUpdates response ──> UpdatesRequest.do_request ──┐
-    webhook POST ─────────> telegram.webhook_route ─────┤
+    webhook POST ─────> telegram_app.webhook_route ─────┤
                                                        v
                   Inbox.accept: each update parsed on its own
                     unparseable  -> one log line (update id and reason, never content),

@@ -200,7 +200,7 @@ class WebChat:
         self.settings = settings
         self.channel = WebChannel()
         self.clock = clock
-        self.proxies = networks(settings.trusted_proxies)
+        self.proxies = networks(settings.web.trusted_proxies)
         # A school shares one address: generous per address, tighter per conversation.
         self.ip_limit = ip_limit or Limiter(burst=200, rate=10.0)
         self.conversation_limit = conversation_limit or Limiter(burst=30, rate=1.0)
@@ -216,7 +216,7 @@ class WebChat:
             *extra_routes,
         ]
         starlette = Starlette(routes=routes_, exception_handlers={Exception: crashed})
-        self.app: ASGIApp = SecurityHeaders(starlette, settings.web_embed_origins)
+        self.app: ASGIApp = SecurityHeaders(starlette, settings.web.embed_origins)
 
     # ------------------------------------------------------------ pages
 
@@ -379,7 +379,7 @@ def static_text(name: str) -> str:
 def render_page(settings: Settings) -> str:
     """index.html with this deployment's exit page and retention filled in (escaped)."""
     page = static_text("index.html")
-    values = {"EXIT_URL": settings.web_exit_url, "RETENTION_DAYS": str(settings.retention_days)}
+    values = {"EXIT_URL": settings.web.exit_url, "RETENTION_DAYS": str(settings.retention_days)}
     for name, value in values.items():
         page = page.replace("{{" + name + "}}", html.escape(value, quote=True))
     return page
