@@ -98,7 +98,6 @@ _ASKS_OR_SAYS_ME_RE = re.compile(
     r"\b(?:talk|speak|chat) to (?:someone|somebody|anyone|a person|an adult|a human|you)\b"
     r"|\b(?:get|need|want|find|ask for) (?:some )?help\b|\bhelp me\b"
     r"|\bwho (?:do|can|should|could) i (?:tell|talk|speak|call|ring|go)\b"
-    r"|\bwhat (?:do|should|can) i do\b"
     r"|\b\w+(?:s|ed|ing)? me\b(?! (?:too|up|as|and|so|at|in|out|back|lol)\b)"
     r"|\bmyself\b|\bi am (?:being|getting)\b")
 

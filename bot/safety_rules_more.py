@@ -87,7 +87,9 @@ _PICS_BAD = (r"(?:send(?:ing)? (?:them|it|more|to)|sent (?:them|it) to|share|sha
 _OLDER = r"(?:2\d|3\d|4\d|5\d|older|way older|much older|an adult|a grown man|a grown up)"
 # things people "kill" or "smash" that are not people ("kill this interview")
 _NOT_PEOPLE = (r"(?:interview|exam|test|game|set|song|track|verse|performance|presentation|"
-               r"audition|match|round|level|essay|homework|shift|look|fit|outfit|show)")
+               r"audition|match|round|level|essay|homework|shift|look|fit|outfit|show|"
+               r"weekend|week|summer|morning|evening|afternoon|time|year|term|month|holidays?|"
+               r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)")  # "do this weekend"
 _YOUNG = r"(?:1[0-5]|only 1[0-5]|in year [5-9]|in year 1[01])"
 
 MORE_RULES: dict[str, tuple[str, ...]] = {
