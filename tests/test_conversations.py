@@ -45,8 +45,8 @@ def test_measured_blind_conversation_sets_do_not_slip(name: str, turns: float, w
                                                       engine: Engine) -> None:
     """Blind sets written by helpers who never saw the engine, each measured once (set 2:
     0.842 / 0.706; set 3: 0.691 / 0.400; set 4: 0.720 / 0.364) and kept as regression data,
-    gated a little below today's figures. They are not evidence: the next fresh set is (docs/performance.md,
-    "Conversations")."""
+    gated a little below today's figures. They are not evidence: the next fresh set is
+    (docs/performance.md, "Conversations")."""
     stories, problems = load_stories(DATA / name)
     assert not problems, [str(p) for p in problems]
     assert len(stories) >= 50
