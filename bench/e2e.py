@@ -102,6 +102,7 @@ def bot_main(args: argparse.Namespace) -> int:
     from bot.channels import telegram_app as tga
     from bot.config import Settings, TelegramSettings
     from bot.live import LiveCatalogue
+    from bot.matcher import index_for
 
     logging.basicConfig(level=logging.WARNING)
     webhook_url = f"http://127.0.0.1:{args.webhook_port}/hook" if args.webhook_port else None
@@ -114,7 +115,7 @@ def bot_main(args: argparse.Namespace) -> int:
     if live.catalogue is None:
         print("catalogue has errors", file=sys.stderr)
         return 2
-    live.catalogue.index  # build the index before the first message, as a warm bot has  # noqa: B018
+    index_for(live.catalogue)  # build the index before the first message, as a warm bot has
     # Each simulated person sends the next message the moment a reply arrives, far faster
     # than anyone types: no flood limit, and no burst window (it would merge them).
     app = tga.build_application(settings, live, flood=tg.FloodPolicy(per_minute=10**9),

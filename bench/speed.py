@@ -60,6 +60,7 @@ def child(root: Path, factor: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     from bot.catalogue import load
     from bot.dialogue import Engine
+    from bot.matcher import index_for
 
     imported = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -69,7 +70,7 @@ def child(root: Path, factor: int) -> dict[str, Any]:
         errors = [str(p) for p in problems if p.severity == "error"][:5]
         raise SystemExit(f"{root}: catalogue has errors: {errors}")
     t0 = time.perf_counter()
-    index = cat.index
+    index = index_for(cat)
     built = time.perf_counter() - t0
     t0 = time.perf_counter()
     engine = Engine(cat)

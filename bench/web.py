@@ -336,10 +336,11 @@ async def offered(d: Driver, rate: float, seconds: float, conversations: int = 1
 def distinct_rankings(messages: list[str]) -> int:
     """How many different normalised token sequences the messages give (cache keys)."""
     from bot.live import LiveCatalogue
+    from bot.matcher import index_for
 
     live = LiveCatalogue(REPO)
     assert live.catalogue is not None
-    index = live.catalogue.index
+    index = index_for(live.catalogue)
     return len({index.normaliser.normalise(m).tokens for m in messages})
 
 

@@ -3,6 +3,8 @@
 `load(root)` reads settings.yaml, services.yaml, lexicon.yaml and intents/*.yaml,
 checks each field (bot.schema), then the links between files, and returns a
 Catalogue together with every problem found. A catalogue with errors is never served.
+The values it builds are in bot.catalogue_types; the checks that need the whole catalogue
+(links between files, safety rules) are in bot.catalogue_checks.
 """
 
 from __future__ import annotations
@@ -13,12 +15,24 @@ import hashlib
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot import routes
+from bot.catalogue_checks import cross_check
+from bot.catalogue_types import (
+    Catalogue,
+    Category,
+    FollowUp,
+    Intent,
+    Location,
+    Phone,
+    Rules,
+    Schedule,
+    Service,
+    Settings,
+    TextRoute,
+)
 from bot.schema import (
     INTENT_FILE,
     PLACES_FILE,
@@ -34,7 +48,6 @@ try:
 except ZoneInfoNotFoundError:  # pragma: no cover - machines without tzdata
     LONDON = dt.UTC
 
-DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 STALE_AFTER_DAYS = 365
 DRAMA_RANGE = re.compile(r"^020 ?7946 ?0\d{3}$")
 SAMPLE_DOMAINS = ("example.org", "example.com")
@@ -49,205 +62,6 @@ class CatalogueError(Exception):
         super().__init__(
             f"the catalogue has {len(errors)} error(s); first: {errors[0] if errors else '?'}"
         )
-
-
-@dataclass(frozen=True, slots=True)
-class Category:
-    id: str
-    title: str
-    description: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Location:
-    name: str
-    address: str = ""
-    postal_code: str = ""
-    latitude: float | None = None
-    longitude: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Schedule:
-    days: tuple[str, ...]
-    opens_at: dt.time
-    closes_at: dt.time
-    notes: str = ""
-
-    def open_at(self, when: dt.datetime) -> bool:
-        return DAY_CODES[when.weekday()] in self.days and (
-            self.opens_at <= when.time() < self.closes_at
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Phone:
-    number: str
-    description: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class TextRoute:
-    number: str
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class Service:
-    id: str
-    name: str
-    organisation: str
-    description: str
-    categories: tuple[str, ...]
-    status: str
-    last_reviewed: dt.date
-    sample: bool
-    minimum_age: int | None = None
-    maximum_age: int | None = None
-    areas: tuple[str, ...] = ()
-    locations: tuple[Location, ...] = ()
-    schedules: tuple[Schedule, ...] = ()
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
-    phones: tuple[Phone, ...] = ()
-    texts: tuple[TextRoute, ...] = ()
-    email: str = ""
-    url: str = ""
-    fees_description: str = ""
-    referral: str = ""
-    languages: tuple[str, ...] = ()
-    accessibility: str = ""
-    alert: str = ""
-    open_24_7: bool = False
-    talk_now: bool = False
-    keywords: tuple[str, ...] = ()  # activity words, folded (see places.py for matching)
-
-    def is_past(self, today: dt.date) -> bool:
-        """A dated event whose last day has gone."""
-        last = self.end_date or self.start_date
-        return last is not None and last < today
-
-    def is_listed(self, today: dt.date) -> bool:
-        """Shown to young people at all: active and not a past event."""
-        return self.status == "active" and not self.is_past(today)
-
-    def is_open(self, when: dt.datetime) -> bool:
-        """Open at this moment (24/7 lines always are)."""
-        if not self.is_listed(when.date()):
-            return False
-        if self.open_24_7:
-            return True
-        if self.start_date and when.date() < self.start_date:
-            return False
-        return any(s.open_at(when) for s in self.schedules)
-
-    def suits_age(self, age: int | None) -> bool:
-        if age is None:
-            return True
-        if self.minimum_age is not None and age < self.minimum_age:
-            return False
-        return not (self.maximum_age is not None and age > self.maximum_age)
-
-    def serves_area(self, district: str | None) -> bool:
-        return district is None or not self.areas or district in self.areas
-
-
-@dataclass(frozen=True, slots=True)
-class FollowUp:
-    label: str
-    intent: str = ""
-    category: str = ""
-    service: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Rules:
-    phrases: tuple[str, ...] = ()
-    patterns: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Intent:
-    id: str
-    title: str
-    kind: str
-    reply: str
-    examples: tuple[str, ...]
-    description: str = ""
-    keywords: tuple[str, ...] = ()
-    negative_examples: tuple[str, ...] = ()
-    service_categories: tuple[str, ...] = ()
-    service_ids: tuple[str, ...] = ()
-    follow_ups: tuple[FollowUp, ...] = ()
-    rules: Rules = Rules()
-    file: str = ""
-
-    @property
-    def is_safety(self) -> bool:
-        return self.kind == "safety"
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    match_threshold: float = 50.0
-    ambiguity_margin: float = 4.0
-    menu: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Catalogue:
-    """Everything the engine knows, loaded and checked. Immutable once built."""
-
-    settings: Settings
-    categories: dict[str, Category]
-    services: dict[str, Service]
-    intents: dict[str, Intent]
-    lexicon: dict[str, str]  # variant -> canonical, folded
-    places: dict[str, str] = field(default_factory=dict)  # folded place name -> district
-    version: str = "0"
-    root: str = ""
-    warnings: tuple[Problem, ...] = ()
-    loaded_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
-
-    def category_title(self, cat_id: str) -> str:
-        c = self.categories.get(cat_id)
-        return c.title if c else cat_id.replace("_", " ").title()
-
-    def intent_title(self, intent_id: str) -> str:
-        i = self.intents.get(intent_id)
-        return i.title if i else routes.SAFETY_TITLES.get(intent_id, intent_id)
-
-    def services_in(self, cat_id: str) -> list[Service]:
-        """Services in a category, in catalogue order (worked out once per catalogue)."""
-        by_cat: dict[str, list[Service]] | None = self.__dict__.get("_by_category")
-        if by_cat is None:
-            by_cat = {}
-            for s in self.services.values():
-                for c in s.categories:
-                    by_cat.setdefault(c, []).append(s)
-            object.__setattr__(self, "_by_category", by_cat)
-        return list(by_cat.get(cat_id, ()))
-
-    @property
-    def areas(self) -> frozenset[str]:
-        """Every postcode district a service names (worked out once per catalogue)."""
-        cached: frozenset[str] | None = self.__dict__.get("_areas")
-        if cached is None:
-            cached = frozenset(a for s in self.services.values() for a in s.areas)
-            object.__setattr__(self, "_areas", cached)
-        return cached
-
-    @property
-    def index(self) -> Any:
-        """The matcher's index for this catalogue, built once on first use."""
-        cached = self.__dict__.get("_index")
-        if cached is None:
-            from bot.matcher import Index  # local import: matcher depends on this module
-
-            cached = Index.build(self)
-            object.__setattr__(self, "_index", cached)
-        return cached
 
 
 # ---------------------------------------------------------------- loading
@@ -297,7 +111,7 @@ def load(root: Path, today: dt.date | None = None) -> tuple[Catalogue | None, li
     lexicon = _lexicon(lexicon_doc, problems)
     places = _places(places_doc, problems)
     intents = _intents(intent_docs, problems)
-    _cross_check(settings, categories, services, intents, intent_docs, services_doc,
+    cross_check(settings, categories, services, intents, intent_docs, services_doc,
                  settings_doc, problems, today, shadow)
 
     if any(p.severity == "error" for p in problems):
@@ -541,167 +355,3 @@ def _intents(docs: list[YamlDoc], problems: list[Problem]) -> dict[str, Intent]:
     return intents
 
 
-def _cross_check(
-    settings: Settings,
-    categories: dict[str, Category],
-    services: dict[str, Service],
-    intents: dict[str, Intent],
-    intent_docs: list[YamlDoc],
-    services_doc: YamlDoc | None,
-    settings_doc: YamlDoc | None,
-    problems: list[Problem],
-    today: dt.date,
-    shadow: set[str],
-) -> None:
-    docs = {d.file: d for d in intent_docs}
-    if services_doc is None:
-        # services.yaml did not parse: its own error says so; don't list every reference.
-        shadow.update(f.service for i in intents.values() for f in i.follow_ups)
-        shadow.update(sid for i in intents.values() for sid in i.service_ids)
-        shadow.update(c for i in intents.values() for c in i.service_categories)
-        shadow.update(settings.menu)
-        shadow.update(f.category for i in intents.values() for f in i.follow_ups)
-    if services_doc is not None and isinstance(services_doc.data, dict):
-        for i, s in enumerate(services_doc.data.get("services") or []):
-            if not isinstance(s, dict):
-                continue
-            for j, c in enumerate(s.get("categories") or []):
-                if categories and c not in categories and c not in shadow:
-                    problems.append(services_doc.problem(
-                        ("services", i, "categories", j), f'unknown category "{c}"',
-                        _suggest(c, categories, "add it under categories: at the top")))
-    if settings_doc is not None:
-        for i, c in enumerate(settings.menu):
-            if c not in categories and categories and c not in shadow:
-                problems.append(settings_doc.problem(("menu", i), f'unknown category "{c}"',
-                                                     _suggest(c, categories, "")))
-    used_categories = set(settings.menu)
-    example_owner: dict[str, tuple[str, int]] = {}
-    for intent in intents.values():
-        doc = docs[intent.file]
-        for j, c in enumerate(intent.service_categories):
-            used_categories.add(c)
-            if c not in categories and c not in shadow:
-                problems.append(doc.problem(("services", "categories", j),
-                                            f'unknown category "{c}"',
-                                            _suggest(c, categories, "see services.yaml")))
-        for j, sid in enumerate(intent.service_ids):
-            if sid not in services and sid not in shadow:
-                problems.append(doc.problem(("services", "ids", j),
-                                            f'no service has id "{sid}"',
-                                            _suggest(sid, services, "see services.yaml")))
-        for j, f in enumerate(intent.follow_ups):
-            targets = [t for t in (f.intent, f.category, f.service) if t]
-            path = ("follow_ups", j)
-            if len(targets) != 1:
-                problems.append(doc.problem(path, "needs exactly one of intent, category, "
-                                                  "service", "keep one target per button"))
-            elif f.intent and f.intent not in {d.file.split("/")[-1][:-5] for d in intent_docs}:
-                problems.append(doc.problem((*path, "intent"), f'no intent "{f.intent}"',
-                                            _suggest(f.intent, intents, "")))
-            elif f.category and f.category not in categories and f.category not in shadow:
-                problems.append(doc.problem((*path, "category"),
-                                            f'unknown category "{f.category}"',
-                                            _suggest(f.category, categories, "")))
-            elif f.service and f.service not in services and f.service not in shadow:
-                problems.append(doc.problem((*path, "service"), f'no service "{f.service}"',
-                                            _suggest(f.service, services, "")))
-        if intent.rules != Rules() and not intent.is_safety:
-            problems.append(doc.problem(("rules",), "only safety intents can have rules",
-                                        "remove rules: or set kind: safety"))
-        for j, ex in enumerate(intent.examples):
-            key = fold(ex)
-            if key in example_owner and example_owner[key][0] != intent.id:
-                other_id, other_j = example_owner[key]
-                other = intents[other_id]
-                line = docs[other.file].pos(("examples", other_j))[0]
-                problems.append(doc.problem(("examples", j),
-                                            f'"{ex}" also appears in {other.file}:{line}',
-                                            "keep it under one intent only"))
-            elif key in example_owner:
-                problems.append(doc.problem(("examples", j), f'"{ex}" is listed twice',
-                                            "delete one", severity="warning"))
-            else:
-                example_owner[key] = (intent.id, j)
-    for cid in sorted(used_categories):
-        if cid not in categories or cid in shadow:
-            continue
-        members = [s for s in services.values() if cid in s.categories]
-        if not any(s.status == "active" for s in members):
-            where = _category_pos(services_doc, cid)
-            problems.append(Problem("services.yaml", where[0], where[1], f"categories.{cid}",
-                                    f'category "{cid}" is offered but has no active service',
-                                    "add an active service to it, or take it out of the "
-                                    "menu and the intents"))
-        elif not any(s.is_listed(today) for s in members):
-            where = _category_pos(services_doc, cid)
-            problems.append(Problem("services.yaml", where[0], where[1], f"categories.{cid}",
-                                    f'every service in "{cid}" is a past event',
-                                    "add upcoming dates", "warning"))
-    _safety_checks(intents, docs, problems)
-
-
-def _safety_checks(intents: dict[str, Intent], docs: dict[str, YamlDoc],
-                   problems: list[Problem]) -> None:
-    for sid in routes.SAFETY_INTENTS:
-        intent = intents.get(sid)
-        if intent is None:
-            if not any(Path(f).stem == sid for f in docs):
-                problems.append(Problem(f"intents/{sid}.yaml", 1, 1, "",
-                                        f"safety intent {sid} is missing",
-                                        "restore the file: safety intents cannot be removed"))
-            continue
-        doc = docs[intent.file]
-        if intent.kind != "safety":
-            problems.append(doc.problem(("kind",), f"{sid} must be a safety intent",
-                                        "set kind: safety"))
-        if not intent.rules.phrases and not intent.rules.patterns:
-            problems.append(doc.problem(("rules",), f"{sid} has no safety rules",
-                                        "add rules: phrases: with the words that mean danger"))
-        if len(intent.examples) < 10:
-            problems.append(doc.problem(("examples",),
-                                        f"{sid} has only {len(intent.examples)} examples",
-                                        "safety intents need at least 10"))
-        missing = routes.missing_routes(sid, intent.reply)
-        if missing:
-            problems.append(doc.problem(("reply",),
-                                        f"the {sid} reply must include " + ", ".join(missing),
-                                        "add the missing help routes to the reply text"))
-        first = intent.reply.strip().splitlines()[0] if intent.reply.strip() else ""
-        if sid == "emergency" and "999" not in first:
-            problems.append(doc.problem(("reply",), "the emergency reply must say 999 in its "
-                                                    "first line", "start the reply with 999"))
-    for other in intents.values():
-        if other.is_safety and other.id not in routes.SAFETY_INTENTS:
-            problems.append(docs[other.file].problem(
-                ("kind",), f"{other.id} is not one of the safety intents",
-                "safety intents are " + ", ".join(routes.SAFETY_INTENTS)))
-    for need in ("help", "human", "privacy"):
-        if need not in intents and not any(Path(f).stem == need for f in docs):
-            problems.append(Problem(f"intents/{need}.yaml", 1, 1, "",
-                                    f"intent {need} is missing",
-                                    f"restore it: the /{need} command uses it"))
-    priv = intents.get("privacy")
-    if priv is not None and "staff" not in priv.reply.lower():
-        problems.append(docs[priv.file].problem(
-            ("reply",), "the privacy reply must say that messages about danger or harm may "
-                        "be seen by trained staff", "add a sentence about trained staff"))
-
-
-def _category_pos(doc: YamlDoc | None, cid: str) -> tuple[int, int]:
-    if doc is None or not isinstance(doc.data, dict):
-        return (1, 1)
-    for i, c in enumerate(doc.data.get("categories") or []):
-        if isinstance(c, dict) and c.get("id") == cid:
-            return doc.pos(("categories", i))
-    return doc.pos(("categories",))
-
-
-def _suggest(value: str, known: Iterable[str], otherwise: str) -> str:
-    from rapidfuzz import process
-    from rapidfuzz.distance import Levenshtein
-
-    hit = process.extractOne(value, list(known), scorer=Levenshtein.normalized_similarity)
-    if hit and hit[1] >= 0.5:
-        return f'did you mean "{hit[0]}"?'
-    return otherwise

@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.catalogue import Catalogue, find_root, load
+from bot.catalogue import find_root, load
+from bot.catalogue_types import Catalogue
 
 
 def add_catalogue_arg(p: argparse.ArgumentParser) -> None:

@@ -16,8 +16,9 @@ import traceback
 from dataclasses import dataclass, field, replace
 
 from bot import followups, routes
-from bot.catalogue import LONDON, Catalogue, Service
-from bot.matcher import Candidate, Index
+from bot.catalogue import LONDON
+from bot.catalogue_types import Catalogue, Service
+from bot.matcher import Candidate, Index, index_for
 from bot.picking import ServicePick as ServicePick
 from bot.picking import distance, pick_services
 from bot.places import When, activity_terms, find_place, find_when
@@ -152,7 +153,7 @@ class Engine:
     def __init__(self, cat: Catalogue | None) -> None:
         self.cat = cat
         self.screen_ = Screen.build(cat)
-        self.index: Index | None = cat.index if cat is not None else None
+        self.index: Index | None = index_for(cat) if cat is not None else None
 
     # ------------------------------------------------------------ entry points
 

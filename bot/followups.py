@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from bot.catalogue import Service
+from bot.catalogue_types import Service
 from bot.places import DAY_NAMES
 
 # (kind, pattern on the folded message); the first that matches wins.

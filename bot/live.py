@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot import memory
-from bot.catalogue import Catalogue, load
+from bot.catalogue import load
+from bot.catalogue_types import Catalogue
 from bot.dialogue import Engine
 from bot.yamlfile import Problem
 

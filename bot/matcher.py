@@ -44,7 +44,7 @@ from bot.text import STOPWORDS, Normalised, Normaliser
 _STRETCH_RE = re.compile(r"(\w)\1{2,}")  # as bot.text: a letter three or more times
 
 if TYPE_CHECKING:
-    from bot.catalogue import Catalogue
+    from bot.catalogue_types import Catalogue
 
 W_CHAR = 0.6  # share of example similarity that comes from characters (rest: words)
 W_COVER = 0.3  # share of the final score that comes from intent-level word cover
@@ -551,10 +551,15 @@ def _first_hit(values: np.ndarray, best: np.ndarray, owner: np.ndarray) -> np.nd
     return hit[first]
 
 
+def index_for(cat: Catalogue) -> Index:
+    """The index for this catalogue, built once on first use and kept with it."""
+    return cat.derived("index", Index.build)
+
+
 def rank(text: str, cat: Catalogue, limit: int | None = None) -> list[Candidate]:
     """Normalise `text` with the catalogue's lexicon and rank every intent."""
-    index: Index = cat.index
+    index = index_for(cat)
     return index.rank(index.normaliser.normalise(text), limit)
 
 
-__all__ = ["STOPWORDS", "Candidate", "Index", "rank"]
+__all__ = ["STOPWORDS", "Candidate", "Index", "index_for", "rank"]

@@ -32,7 +32,7 @@ from typing import Any
 import yaml
 
 from bot import __version__
-from bot.catalogue import Catalogue, Service
+from bot.catalogue_types import Catalogue, Service
 from bot.cmdargs import add_catalogue_arg, load_for_command
 from bot.schema import DAYS, DISTRICT_RE, ID_RE, SERVICES_FILE, STATUSES, check_record
 from bot.yamlfile import parse_yaml

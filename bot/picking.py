@@ -14,7 +14,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from bot.catalogue import Catalogue, Service
+from bot.catalogue_types import Catalogue, Service
 from bot.places import FAR_EVENT_DAYS, When, fits_when
 
 KEYWORD_POINTS = 25.0

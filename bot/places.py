@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.catalogue import Catalogue
+    from bot.catalogue_types import Catalogue
 
 FAR_EVENT_DAYS = 42  # events further ahead than this never lead unless that time was asked
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.catalogue import Service
+from bot.catalogue_types import Service
 from bot.dialogue import ServicePick
 
 DAY_NAMES = {"MO": "Mon", "TU": "Tue", "WE": "Wed", "TH": "Thu", "FR": "Fri", "SA": "Sat",

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from bot.matcher import index_for
 from bot.prefilter import Prefilter
 from bot.routes import SAFETY_INTENTS
 from bot.safety_model import SafetyModel
@@ -34,7 +35,7 @@ from bot.safety_rules_more import EMOJI_MARKERS, MORE_LEXICON, MORE_RULES
 from bot.text import STOPWORDS, Normalised, Normaliser
 
 if TYPE_CHECKING:
-    from bot.catalogue import Catalogue
+    from bot.catalogue_types import Catalogue
     from bot.matcher import Candidate, Index
 
 log = logging.getLogger(__name__)
@@ -174,7 +175,7 @@ class Screen:
         if cat is not None:
             threshold = cat.settings.match_threshold
             margin = cat.settings.ambiguity_margin
-            norm = cat.index.normaliser
+            norm = index_for(cat).normaliser
             for sid in SAFETY_INTENTS:
                 intent = cat.intents.get(sid)
                 if intent is None:
@@ -189,11 +190,11 @@ class Screen:
         parts = [p for p in (_phrase_regex(excludes, ex_norm),) if p]
         parts += [f"(?:{p})" for p in FLOOR_EXCLUDE_PATTERNS]
         exclude = re.compile("|".join(parts)) if parts else None
-        index = cat.index if cat is not None else None
+        index = index_for(cat) if cat is not None else None
         model = None
         if cat is not None:
             try:
-                model = SafetyModel.train(cat, cat.index.normaliser)
+                model = SafetyModel.train(cat, index_for(cat).normaliser)
             except Exception:  # the rules still run; never lose the screen to the model
                 log.exception("the learned safety layer could not be trained")
         return cls(rules, exclude, floor_norm, threshold, margin, index=index, model=model)

@@ -37,7 +37,7 @@ from bot.routes import SAFETY_INTENTS
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
-    from bot.catalogue import Catalogue
+    from bot.catalogue_types import Catalogue
     from bot.text import Normaliser
 
 THRESHOLD = 0.65

@@ -28,10 +28,11 @@ from typing import Any
 
 from bot import routes
 from bot import schema as rules
-from bot.catalogue import LONDON, Catalogue, Intent, Service, find_root, load
+from bot.catalogue import LONDON, find_root, load
+from bot.catalogue_types import Catalogue, Intent, Service
 from bot.cmdargs import add_catalogue_arg, load_for_command
 from bot.dialogue import MAX_SERVICES, ChatState, Engine, Reply, london_now
-from bot.matcher import EXACT_SCORE, Candidate, Index
+from bot.matcher import EXACT_SCORE, Candidate, Index, index_for
 from bot.schema import (
     EMAIL_RE,
     FOLLOW_UP,
@@ -366,7 +367,7 @@ def explain(engine: Engine, text: str, state: ChatState | None = None,
     reply = engine.respond(text, state, now)
     changes = tuple(Change(a, b, _change_kind(a, b, cat)) for a, b in
                     (norm.changes if norm else ()))
-    index: Index = cat.index
+    index = index_for(cat)
     candidates = tuple(
         {"intent": c.intent_id, "score": c.score, "example": c.example, "char": c.char,
          "word": c.word, "cover": c.cover, "model": float(getattr(c, "model", 0.0)),
@@ -810,7 +811,7 @@ def _misrouted(cat: Catalogue, places: _Places, deep: bool) -> Iterator[Finding]
     else:
         folds = [rows]
     for held in folds:
-        index = cat.index
+        index = index_for(cat)
         if deep:
             out = {(i.id, j) for i, j, _ in held}
             index = Index.from_examples(
@@ -838,7 +839,7 @@ def _duplicates(cat: Catalogue, places: _Places) -> Iterator[Finding]:
     import numpy as np
     from rapidfuzz import fuzz, process
 
-    norm = cat.index.normaliser
+    norm = index_for(cat).normaliser
     rows = [(i, j, e, norm.normalise(e).text) for i in cat.intents.values()
             for j, e in enumerate(i.examples)]
     texts = [r[3] for r in rows]

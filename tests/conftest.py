@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from bot.alerts import Alert
-from bot.catalogue import LONDON, Catalogue, load_or_raise
+from bot.catalogue import LONDON, load_or_raise
+from bot.catalogue_types import Catalogue
 from bot.dialogue import ChatState, Engine, Reply
 from bot.live import LiveCatalogue
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalogue import LONDON, Catalogue, load_or_raise
+from bot.catalogue import LONDON, load_or_raise
+from bot.catalogue_types import Catalogue
 from bot.dialogue import ChatState, Engine, crash_reply
 from bot.routes import ERROR_REPLY
 from tests.conftest import WEDNESDAY_EVENING

@@ -6,7 +6,8 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.catalogue import LONDON, Catalogue, load, load_or_raise
+from bot.catalogue import LONDON, load, load_or_raise
+from bot.catalogue_types import Catalogue
 from bot.channels.console import plain_text
 from bot.dialogue import ChatState, Engine, Reply
 from tests.conftest import WEDNESDAY_EVENING

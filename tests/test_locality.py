@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.catalogue import Catalogue
+from bot.catalogue_types import Catalogue
 from bot.dialogue import Engine
 from bot.locality import add_example, edit_effect, harmless_example
 from tests.conftest import DATA, REPO, WEDNESDAY_EVENING

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.catalogue import Catalogue
+from bot.catalogue_types import Catalogue
 from bot.matcher import Index, rank
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.catalogue import Catalogue
+from bot.catalogue_types import Catalogue
 
 # Copied from shared/DOMAIN.md section 2 (phone numbers and web addresses only).
 DOMAIN_ROUTES: dict[str, tuple[tuple[str, ...], str]] = {

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.catalogue import Catalogue
+from bot.catalogue_types import Catalogue
 from bot.dialogue import Engine
 from bot.evaluate import Report, evaluate, load_labelled
 from bot.text import fold

@@ -12,7 +12,7 @@ import pytest
 import textstat
 
 from bot import dialogue, routes
-from bot.catalogue import Catalogue
+from bot.catalogue_types import Catalogue
 from tests.conftest import REPO
 
 MAX_GRADE = 6.0

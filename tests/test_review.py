@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.catalogue import Service
+from bot.catalogue_types import Service
 from bot.cli import COMMANDS
 from bot.dialogue import ChatState, Reply, ServicePick
 from bot.matcher import Candidate

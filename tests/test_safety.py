@@ -11,9 +11,11 @@ import pytest
 import yaml
 
 from bot import routes
-from bot.catalogue import Catalogue, Rules, load
+from bot.catalogue import load
+from bot.catalogue_types import Catalogue, Rules
 from bot.cli import main
 from bot.dialogue import Engine, third_person_line
+from bot.matcher import index_for
 from bot.routes import SAFETY_INTENTS
 from bot.safety import Screen, floor_screen
 from tests.conftest import DATA, WEDNESDAY_EVENING
@@ -205,7 +207,7 @@ def test_a_crash_in_a_later_step_still_gives_the_emergency_line(
         raise RuntimeError("simulated failure")
 
     class BrokenIndex:
-        normaliser = shipped.index.normaliser
+        normaliser = index_for(shipped).normaliser
         rank = staticmethod(boom)
 
     if step == "matcher":

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalogue import Service, load_or_raise
+from bot.catalogue import load_or_raise
+from bot.catalogue_types import Service
 from bot.dialogue import ChatState, Engine, Reply, ServicePick
 from bot.matcher import Candidate
 from bot.store import FORGET_FAILED, SCHEMA_VERSION, Store, StoreError, connect_existing

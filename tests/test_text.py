@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.catalogue import Catalogue
+from bot.catalogue_types import Catalogue
+from bot.matcher import index_for
 from bot.text import Normaliser, build_lexicon, fold
 
 
@@ -59,7 +60,7 @@ def test_typos_are_corrected_against_the_vocabulary() -> None:
 
 def test_shipped_lexicon_knows_common_slang(shipped: Catalogue) -> None:
     """The shipped lexicon expands the slang DOMAIN.md lists."""
-    norm = shipped.index.normaliser
+    norm = index_for(shipped).normaliser
     assert "knife" in norm.normalise("he pulled out a shank").tokens
     assert "football" in norm.normalise("any footy").tokens
     assert "school" in norm.normalise("after skl").tokens

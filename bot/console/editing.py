@@ -17,7 +17,8 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
-from bot.catalogue import DAY_CODES, Catalogue, load
+from bot.catalogue import load
+from bot.catalogue_types import DAY_CODES, Catalogue
 from bot.review import Refused, _replace_file, _sequence_offset
 from bot.yamlfile import Problem
 

@@ -10,7 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bot import review
-from bot.catalogue import DAY_CODES, LONDON
+from bot.catalogue import LONDON
+from bot.catalogue_types import DAY_CODES
 from bot.console import editing
 from bot.console.app import Console, Page, Refused
 from bot.console.replaying import replay_messages, report_groups
