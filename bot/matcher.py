@@ -109,6 +109,16 @@ def _features(tokens: Sequence[str]) -> list[str]:
     return list(out)
 
 
+def _vocabulary(rows: list[tuple[str, ...]]) -> tuple[list[list[str]], dict[str, int]]:
+    """Each row's features, and every feature numbered in first-seen order."""
+    feats = [_features(r) for r in rows]
+    vocab: dict[str, int] = {}
+    for fs in feats:
+        for f in fs:
+            vocab.setdefault(f, len(vocab))
+    return feats, vocab
+
+
 def _again(normaliser: Normaliser, text: str, plain: Normalised) -> Normalised:
     """`text` normalised with the catalogue's vocabulary, reusing `plain` where it can.
 
@@ -131,11 +141,7 @@ def train_model(rows: list[tuple[str, ...]], labels: np.ndarray, n_intents: int,
     """
     if n_intents < 2 or not rows:
         return None
-    feats = [_features(r) for r in rows]
-    vocab: dict[str, int] = {}
-    for fs in feats:
-        for f in fs:
-            vocab.setdefault(f, len(vocab))
+    feats, vocab = _vocabulary(rows)
     buckets = max(1, min(len(vocab), max_cells // n_intents))
     x = [np.unique(np.array([vocab[f] % buckets for f in fs], dtype=np.int64)) for fs in feats]
     scale = [1.0 / math.sqrt(len(fs)) if fs else 0.0 for fs in feats]
@@ -181,11 +187,7 @@ def train_ridge(rows: list[tuple[str, ...]], labels: np.ndarray, n_intents: int,
     """
     if n_intents < 2 or not rows:
         return None
-    feats = [_features(r) for r in rows]
-    vocab: dict[str, int] = {}
-    for fs in feats:
-        for f in fs:
-            vocab.setdefault(f, len(vocab))
+    feats, vocab = _vocabulary(rows)
     # X is sparse (a dozen features per example): it is kept as its non-zero entries, so the
     # dense examples x features matrix never exists.
     rows_nz: list[int] = []
