@@ -10,6 +10,7 @@ import re
 
 from bot.catalogue_types import Service
 from bot.places import DAY_NAMES
+from bot.render import age_range
 
 # (kind, pattern on the folded message); the first that matches wins.
 KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -117,17 +118,6 @@ def contact_text(svc: Service) -> str:
     return ", ".join(bits) or "no contact details listed: tap Talk to a person"
 
 
-def age_text(svc: Service) -> str:
-    lo, hi = svc.minimum_age, svc.maximum_age
-    if lo is not None and hi is not None:
-        return f"for ages {lo} to {hi}"
-    if lo is not None:
-        return f"for ages {lo} and up"
-    if hi is not None:
-        return f"for ages up to {hi}"
-    return "open to any age"
-
-
 def join_text(svc: Service) -> str:
     how = {"self": "you can just get in touch or turn up",
            "professional": "a teacher, youth worker or social worker refers you",
@@ -165,10 +155,10 @@ def answer_line(svc: Service, kind: str, text: str = "") -> str:
     if kind == "join":
         return join_text(svc)
     if kind == "age":
-        return age_text(svc)
+        return age_range(svc, "sentence")
     if kind == "friend":
-        return (f"friends are welcome if they are {age_text(svc).removeprefix('for ')}. "
-                "Come on your own or with a mate.")
+        ages = age_range(svc, "sentence").removeprefix("for ")
+        return f"friends are welcome if they are {ages}. Come on your own or with a mate."
     if kind == "bring":
         return bring_text(svc)
     words = set(text.split()) - GENERIC_WORDS

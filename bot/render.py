@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from bot.catalogue_types import Service
-from bot.dialogue import ServicePick
+from bot.picking import ServicePick
 
 DAY_NAMES = {"MO": "Mon", "TU": "Tue", "WE": "Wed", "TH": "Thu", "FR": "Fri", "SA": "Sat",
              "SU": "Sun"}
@@ -26,15 +28,25 @@ def when(svc: Service) -> str:
     return "; ".join(parts)
 
 
-def who_for(svc: Service) -> str:
+# Both ends, lowest only, highest only, neither: in a sentence, and on a card.
+AGE_WORDINGS = {
+    "sentence": ("for ages {lo} to {hi}", "for ages {lo} and up", "for ages up to {hi}",
+                 "open to any age"),
+    "card": ("ages {lo}-{hi}", "ages {lo}+", "up to age {hi}", ""),
+}
+
+
+def age_range(svc: Service, style: Literal["sentence", "card"]) -> str:
+    """The ages a service is for: "for ages 13 to 25" in a sentence, "ages 13-25" on a card."""
     lo, hi = svc.minimum_age, svc.maximum_age
+    both, low, high, neither = AGE_WORDINGS[style]
     if lo is not None and hi is not None:
-        return f"ages {lo}-{hi}"
+        return both.format(lo=lo, hi=hi)
     if lo is not None:
-        return f"ages {lo}+"
+        return low.format(lo=lo)
     if hi is not None:
-        return f"up to age {hi}"
-    return ""
+        return high.format(hi=hi)
+    return neither
 
 
 def where(svc: Service) -> str:
@@ -107,7 +119,7 @@ def card_fields(pick: ServicePick) -> list[tuple[str, str]]:
         ("", svc.description),
         ("When", when(svc) + (f" · {status}" if status else "")),
         ("Where", where(svc) + (f" ({pick.distance_km:.1f} km)" if pick.distance_km else "")),
-        ("Who for", who_for(svc)),
+        ("Who for", age_range(svc, "card")),
         ("Cost", svc.fees_description),
         ("How to join", how_to_join(svc)),
         ("Contact", contact(svc)),
