@@ -16,7 +16,8 @@ from bot.catalogue_types import Service
 from bot.cli import COMMANDS
 from bot.dialogue import ChatState, Reply, ServicePick
 from bot.matcher import Candidate
-from bot.review import group_similar, review_args, review_run, table
+from bot.review import review_args, review_run
+from bot.review_listings import group_similar, table
 from bot.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
@@ -331,7 +332,7 @@ def test_promote_refuses_when_catalogue_already_broken(log: dict[str, Any], tmp_
 
 def test_grouping_keeps_different_questions_apart() -> None:
     """Rewordings of one question group together; different questions stay apart."""
-    from bot.review import Turn
+    from bot.review_turns import Turn
 
     def turn(n: int, text: str) -> Turn:
         return Turn(n, dt.datetime(2026, 11, 1, tzinfo=dt.UTC), "telegram", "c-1", text,

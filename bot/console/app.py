@@ -36,7 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import bot.console.auth as auth  # not `from bot.console`: that package imports this module
 from bot import store as db
 from bot.catalogue import LONDON
-from bot.review import UNMATCHED_KINDS
+from bot.review_listings import UNMATCHED_KINDS
 
 T = TypeVar("T")
 

@@ -10,16 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
-import shutil
-import tempfile
 from dataclasses import dataclass
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
-from bot.catalogue import load
 from bot.catalogue_types import DAY_CODES, Catalogue
-from bot.review import Refused, _replace_file, _sequence_offset
+from bot.review_turns import Refused
+from bot.yamledit import dump, load_changed, replace_file, round_trip
 from bot.yamlfile import Problem
 
 SERVICES = "services.yaml"
@@ -54,23 +51,6 @@ def fingerprint(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _yaml(source: str) -> Any:
-    from ruamel.yaml import YAML
-
-    yaml = YAML()
-    yaml.preserve_quotes = True
-    yaml.width = 4096  # never re-wrap long lines
-    offset = _sequence_offset(source)
-    yaml.indent(mapping=2, sequence=offset + 2, offset=offset)
-    return yaml
-
-
-def _dump(yaml: Any, data: Any) -> str:
-    out = StringIO()
-    yaml.dump(data, out)
-    return out.getvalue()
-
-
 def form_values(data: dict[str, Any]) -> dict[str, Any]:
     """A service's YAML mapping as the form's fields (strings)."""
     loc = (data.get("locations") or [{}])[0] or {}
@@ -94,7 +74,7 @@ def form_values(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def read_service(source: str, sid: str) -> dict[str, Any] | None:
-    data = _yaml(source).load(source)
+    data = round_trip(source).load(source)
     for s in (data or {}).get("services") or []:
         if isinstance(s, dict) and s.get("id") == sid:
             return dict(s)
@@ -106,9 +86,9 @@ def apply_edit(source: str, sid: str, edit: Edit, today: dt.date) -> str:
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarString
 
-    yaml = _yaml(source)
+    yaml = round_trip(source)
     data = yaml.load(source)
-    if _dump(yaml, data) != source:
+    if dump(yaml, data) != source:
         raise Refused("services.yaml cannot be changed here without reformatting it, so "
                       "nothing was changed. Ask whoever looks after the catalogue files to "
                       "run it through 'signpost validate' and tidy it.")
@@ -198,20 +178,13 @@ def apply_edit(source: str, sid: str, edit: Edit, today: dt.date) -> str:
         del svc["schedules"]
     if edit.reviewed_today:
         put("last_reviewed", today)
-    return _dump(yaml, data)
+    return dump(yaml, data)
 
 
 def check_catalogue(root: Path, services_text: str, today: dt.date | None = None
                     ) -> tuple[Catalogue | None, list[Problem]]:
     """Load the catalogue as it would be with this services.yaml, from a temporary copy."""
-    with tempfile.TemporaryDirectory(prefix="signpost-console-") as tmp:
-        copy = Path(tmp)
-        for name in ("settings.yaml", "lexicon.yaml"):
-            if (root / name).exists():
-                shutil.copy2(root / name, copy / name)
-        shutil.copytree(root / "intents", copy / "intents")
-        (copy / SERVICES).write_text(services_text, encoding="utf-8")
-        return load(copy, today)
+    return load_changed(root, {SERVICES: services_text}, "signpost-console-", today)
 
 
 def save(root: Path, text: str, expected: str) -> None:
@@ -221,7 +194,7 @@ def save(root: Path, text: str, expected: str) -> None:
         raise Refused("services.yaml was changed by someone else after you opened this "
                       "form, so nothing was saved. Open the service again and redo your "
                       "change.")
-    _replace_file(path, text)
+    replace_file(path, text)
 
 
 def diff(old: str, new: str) -> str:

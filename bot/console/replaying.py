@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.dialogue import Engine
 from bot.redact import PLACEHOLDERS
-from bot.review import Draft, draft_example
+from bot.review_actions import Draft, draft_example
 from bot.staff import ReplayReport, file_messages, log_messages, replay
 
 LOG_DAYS = 30
@@ -48,7 +48,7 @@ def preview_example(root: Path, intent: str, text: str, old: Engine,
                     messages: list[tuple[str, str | None]]) -> tuple[Draft, ReplayReport]:
     """The checked draft of adding `text` to `intent`, and what it would change.
 
-    Raises bot.review.Refused (with a message for staff) when it cannot be added.
+    Raises bot.review_turns.Refused (with a message for staff) when it cannot be added.
     """
     draft = draft_example(root, intent, text)
     return draft, replay(old, Engine(draft.catalogue), messages)

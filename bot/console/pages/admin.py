@@ -10,11 +10,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot import review
+from bot import review_listings
 from bot import store as db
 from bot.console import auth, users
 from bot.console.app import Console, Page, Refused, base, csv_cell
-from bot.review import Window
+from bot.review_turns import Window
 
 
 def _url(request: Request) -> str:
@@ -84,7 +84,7 @@ def _window(request: Request) -> Window:
 
 async def audit(console: Console, request: Request) -> Response:
     window = _window(request)
-    entries = await console.db(review.audit, window)
+    entries = await console.db(review_listings.audit, window)
     return console.render(request, "audit.html", title="Audit log", entries=entries[::-1],
                           since=window.since or "", until=window.until or "",
                           query=request.url.query)
@@ -92,7 +92,7 @@ async def audit(console: Console, request: Request) -> Response:
 
 async def audit_export(console: Console, request: Request) -> Response:
     window = _window(request)
-    entries: list[Any] = await console.db(review.audit, window)
+    entries: list[Any] = await console.db(review_listings.audit, window)
     buf = StringIO()
     w = csv.writer(buf)
     w.writerow(("id", "time", "who", "action", "turn_id", "detail"))

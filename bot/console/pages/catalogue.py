@@ -9,7 +9,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot import review
+from bot import review_turns
 from bot.catalogue import LONDON
 from bot.catalogue_types import DAY_CODES
 from bot.console import editing
@@ -127,7 +127,7 @@ async def edit(console: Console, request: Request) -> Response:
     today = _today(console)
     try:
         updated = await console.work(editing.apply_edit, source, sid, edit_, today)
-    except review.Refused as exc:
+    except review_turns.Refused as exc:
         raise Refused(409, str(exc)) from None
     cat, problems = await console.work(editing.check_catalogue, console.root, updated, today)
     errors = [_plain(p) for p in problems if p.severity == "error"]
@@ -146,7 +146,7 @@ async def edit(console: Console, request: Request) -> Response:
                      checked=True)
     try:
         await console.work(editing.save, console.root, updated, expected)
-    except review.Refused as exc:
+    except review_turns.Refused as exc:
         raise Refused(409, str(exc)) from None
     await console.audit(request.state.user.name, "edit", None,
                         f"service {sid}\n" + editing.diff(source, updated))

@@ -9,7 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from bot import review
+from bot import review_actions, review_listings, review_turns
 from bot.console.app import INBOX_DAYS, Console, Page, Refused, User
 from bot.console.replaying import (
     blocks,
@@ -19,7 +19,8 @@ from bot.console.replaying import (
     report_groups,
 )
 from bot.dialogue import Engine
-from bot.review import Group, Window
+from bot.review_listings import Group
+from bot.review_turns import Window
 
 DAYS = INBOX_DAYS
 MAX_IDS = 500
@@ -57,7 +58,7 @@ def _ids(values: Sequence[str]) -> list[int]:
 
 async def inbox(console: Console, request: Request) -> Response:
     since = (console.now() - dt.timedelta(days=DAYS)).date()
-    groups = await console.db(review.unmatched, Window(since=since))
+    groups = await console.db(review_listings.unmatched, Window(since=since))
     rows = [{"ids": ",".join(str(t.id) for t in g.turns), "count": len(g.turns),
              "people": g.people, "text": g.text, "variants": g.variants[:3],
              "more": max(0, len(g.variants) - 3), "guesses": _guesses(g),
@@ -75,7 +76,7 @@ async def ignore(console: Console, request: Request) -> Response:
     if not ids:
         raise Refused(400, "Nothing was selected. Tick the groups to ignore, then press "
                            "Ignore selected.")
-    done, _ = await console.db(review.set_status, ids, "ignored", "ignore",
+    done, _ = await console.db(review_actions.set_status, ids, "ignored", "ignore",
                                request.state.user.name)
     return RedirectResponse(console.flash_url(request, "/inbox",
                                               f"Ignored {len(done)} message(s)."),
@@ -113,7 +114,7 @@ async def _checked(console: Console, request: Request) -> dict[str, Any]:
     try:
         _draft, report = await console.work(preview_example, console.root, intent, text,
                                             console.live.engine, messages)
-    except review.Refused as exc:
+    except review_turns.Refused as exc:
         values["error"] = str(exc)
         return values
     values["report"] = report
@@ -136,10 +137,10 @@ async def promote(console: Console, request: Request) -> Response:
     ids = [int(i) for i in values["ids"].split(",")]
     user: User = request.state.user
     try:
-        result = await console.db(lambda conn: review.promote(
+        result = await console.db(lambda conn: review_actions.promote(
             conn, ids[0], values["intent"], console.root, user.name, text=values["text"],
             also=ids[1:]))
-    except review.Refused as exc:
+    except review_turns.Refused as exc:
         raise Refused(400, str(exc)) from None
     await console.work(console.live.reload)
     engine: Engine = console.live.engine

@@ -9,11 +9,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot import review
+from bot import review_listings, review_turns
 from bot.catalogue import LONDON
 from bot.console.app import Console, Page
 from bot.console.charts import bar_chart
-from bot.review import Turn, Window
+from bot.review_turns import Turn, Window
 
 WEEKS = 12
 
@@ -35,7 +35,7 @@ def _tally(turns: list[Turn], key: str) -> list[dict[str, Any]]:
 
 async def feedback(console: Console, request: Request) -> Response:
     window = _window(console, WEEKS * 7)
-    turns = [t for t in await console.db(review.load_turns, window) if t.helpful is not None]
+    turns = [t for t in await console.db(review_turns.load_turns, window) if t.helpful is not None]
     worst = [t for t in turns if t.helpful is False][-20:][::-1]
     if worst:
         await console.audit(request.state.user.name, "view", None, "feedback: " + " ".join(
@@ -48,8 +48,8 @@ async def feedback(console: Console, request: Request) -> Response:
 async def stats(console: Console, request: Request) -> Response:
     window = _window(console, WEEKS * 7)
 
-    def read(conn: Any) -> tuple[list[review.WeekStats], list[Turn]]:
-        return review.stats(conn, window), review.load_turns(conn, window)
+    def read(conn: Any) -> tuple[list[review_listings.WeekStats], list[Turn]]:
+        return review_listings.stats(conn, window), review_turns.load_turns(conn, window)
     weeks, turns = await console.db(read)
     intents = Counter(t.intent for t in turns if t.intent and not t.safety).most_common(10)
     services = Counter(s for t in turns for s in t.services).most_common(10)

@@ -10,10 +10,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from bot import review
+from bot import review_listings
 from bot import store as db
 from bot.console.app import Console, Page, Refused, base, csv_cell
-from bot.review import SafetyItem, Window
+from bot.review_listings import SafetyItem
+from bot.review_turns import Window
 
 CONTEXT = 5  # turns shown before and after each alert
 OUTCOMES = {
@@ -48,7 +49,7 @@ async def _items(console: Console, request: Request
                                "until": window.until, "status": q.get("status", "open")}
 
     def read(conn: Any) -> tuple[list[SafetyItem], dict[int, dict[str, str]]]:
-        items = review.safety(conn, window, True, CONTEXT)
+        items = review_listings.safety(conn, window, True, CONTEXT)
         return items, db.safety_reviews(conn)
     items, reviews = await console.db(read)
     if filters["intent"]:
@@ -112,7 +113,7 @@ async def export(console: Console, request: Request) -> Response:
 async def conversation(console: Console, request: Request) -> Response:
     """One whole conversation, for the context of an alert (every view is audited)."""
     ref = request.path_params["ref"][:40]
-    turns = await console.db(review.conversation, ref, Window())
+    turns = await console.db(review_listings.conversation, ref, Window())
     await console.audit(request.state.user.name, "view", None, f"conversation {ref}")
     return console.render(request, "conversation.html", title=f"Conversation {ref}",
                           ref=ref, turns=turns)
