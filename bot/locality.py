@@ -3,7 +3,7 @@
 Staff add examples all the time. Adding one harmless example to a non-safety intent must
 not change any safety answer, and should change only a handful of other answers. This
 module makes such an edit in a copy of the catalogue and replays messages through the old
-and the new engine (bot.staff.replay), so tests and `python -m bench locality` share it.
+and the new engine (bot.staff_replay.replay), so tests and `python -m bench locality` share it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.catalogue import load_or_raise
 from bot.dialogue import Engine
-from bot.staff import ReplayReport, replay
+from bot.staff_replay import ReplayReport, replay
 
 # One harmless example per non-safety intent: what a young person might add to each.
 HARMLESS: dict[str, str] = {

@@ -252,7 +252,7 @@ def test_safety_changes_are_listed_first(site: Site) -> None:
 
 def test_a_safety_change_blocks_anyone_without_the_safeguarding_role() -> None:
     from bot.console.replaying import blocks
-    from bot.staff import Answer, Difference, ReplayReport
+    from bot.staff_replay import Answer, Difference, ReplayReport
 
     calm, alarm = Answer("human", None, (), ("x",)), Answer("threatened (safety)",
                                                             "threatened", (), ("y",))

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from bot.cli import main
-from bot.staff import catalogue_files, check_schema_lines, schemas
+from bot.staff_schema import catalogue_files, check_schema_lines, schemas
 from bot.yamlfile import dotted
 
 REPO = Path(__file__).resolve().parent.parent

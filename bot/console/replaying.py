@@ -15,7 +15,7 @@ from pathlib import Path
 from bot.dialogue import Engine
 from bot.redact import PLACEHOLDERS
 from bot.review_actions import Draft, draft_example
-from bot.staff import ReplayReport, file_messages, log_messages, replay
+from bot.staff_replay import ReplayReport, file_messages, log_messages, replay
 
 LOG_DAYS = 30
 # The redactor's placeholders, and any other "[word]" it may learn to write ([name], ...).

@@ -1,7 +1,7 @@
 """Reading the log for the moderators' and staff tools (issue 13: their SQL lives here).
 
 Each function takes a connection from `connect_existing` (or opens a read-only one) and
-returns rows; bot.review and bot.staff turn rows into their own objects, so no module
+returns rows; bot.review_turns and bot.staff_replay turn rows into their own objects, so no module
 outside bot.store speaks SQL.
 """
 

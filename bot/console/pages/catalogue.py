@@ -18,7 +18,8 @@ from bot.console.replaying import replay_messages, report_groups
 from bot.dialogue import Engine
 from bot.render import DAY_NAMES
 from bot.schema import STATUSES
-from bot.staff import STALE_MONTHS, replay
+from bot.staff_lint import STALE_MONTHS
+from bot.staff_replay import replay
 
 EXTRA_ROWS = 1  # empty session rows offered under the existing ones
 
