@@ -14,7 +14,8 @@ from typing import Any
 
 from bot import routes
 from bot.catalogue_types import Catalogue, Service
-from bot.dialogue import MAX_SERVICES, ChatState, Engine, Reply, london_now
+from bot.dialogue import ChatState, Engine, Reply, london_now
+from bot.dialogue_replies import MAX_SERVICES
 from bot.matcher import EXACT_SCORE, Candidate, Index, index_for
 from bot.text import SPELLING
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 import textstat
 
-from bot import dialogue, routes
+from bot import dialogue, dialogue_replies, routes
 from bot.catalogue_types import Catalogue
 from tests.conftest import REPO
 
@@ -44,8 +44,9 @@ def test_catalogue_replies_and_cards_read_at_age_11(shipped: Catalogue) -> None:
         f"\n(rewrite with shorter sentences and words; see {REPO / 'docs' / 'catalogue.md'})"
 
 
-@pytest.mark.parametrize("text", [dialogue.WELCOME, dialogue.FALLBACK, dialogue.NO_SERVICES,
-                                  routes.ERROR_REPLY, *routes.FLOOR_REPLIES.values()])
+@pytest.mark.parametrize("text", [dialogue.WELCOME, dialogue_replies.FALLBACK,
+                                  dialogue_replies.NO_SERVICES, routes.ERROR_REPLY,
+                                  *routes.FLOOR_REPLIES.values()])
 def test_built_in_replies_read_at_age_11(text: str) -> None:
     """The replies that live in code read as simply as the catalogue's."""
     assert textstat.flesch_kincaid_grade(text) <= MAX_GRADE, text

@@ -14,8 +14,9 @@ import pytest
 
 from bot.catalogue_types import Service
 from bot.cli import COMMANDS
-from bot.dialogue import ChatState, Reply, ServicePick
+from bot.dialogue import ChatState, Reply
 from bot.matcher import Candidate
+from bot.picking import ServicePick
 from bot.review import review_args, review_run
 from bot.review_listings import group_similar, table
 from bot.store import Store

@@ -14,7 +14,8 @@ from bot import routes
 from bot.catalogue import load
 from bot.catalogue_types import Catalogue, Rules
 from bot.cli import main
-from bot.dialogue import Engine, third_person_line
+from bot.dialogue import Engine
+from bot.dialogue_replies import third_person_line
 from bot.matcher import index_for
 from bot.routes import SAFETY_INTENTS
 from bot.safety import Screen, floor_screen

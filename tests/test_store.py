@@ -15,8 +15,9 @@ import pytest
 
 from bot.catalogue import load_or_raise
 from bot.catalogue_types import Service
-from bot.dialogue import ChatState, Engine, Reply, ServicePick
+from bot.dialogue import ChatState, Engine, Reply
 from bot.matcher import Candidate
+from bot.picking import ServicePick
 from bot.store import FORGET_FAILED, SCHEMA_VERSION, Store, StoreError, connect_existing
 
 REPO = Path(__file__).resolve().parent.parent

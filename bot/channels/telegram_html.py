@@ -9,7 +9,8 @@ from __future__ import annotations
 import html
 import re
 
-from bot.dialogue import Reply, ServicePick
+from bot.dialogue import Reply
+from bot.picking import ServicePick
 from bot.render import card_fields, card_title
 
 MAX_CHARS = 4000  # Telegram's limit is 4096; the margin covers the feedback line

@@ -73,12 +73,15 @@ def form_values(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _service_in(data: Any, sid: str) -> Any:
+    """The mapping of service `sid` in loaded services.yaml data, or None."""
+    return next((s for s in (data or {}).get("services") or []
+                 if isinstance(s, dict) and s.get("id") == sid), None)
+
+
 def read_service(source: str, sid: str) -> dict[str, Any] | None:
-    data = round_trip(source).load(source)
-    for s in (data or {}).get("services") or []:
-        if isinstance(s, dict) and s.get("id") == sid:
-            return dict(s)
-    return None
+    svc = _service_in(round_trip(source).load(source), sid)
+    return None if svc is None else dict(svc)
 
 
 def apply_edit(source: str, sid: str, edit: Edit, today: dt.date) -> str:
@@ -92,8 +95,7 @@ def apply_edit(source: str, sid: str, edit: Edit, today: dt.date) -> str:
         raise Refused("services.yaml cannot be changed here without reformatting it, so "
                       "nothing was changed. Ask whoever looks after the catalogue files to "
                       "run it through 'signpost validate' and tidy it.")
-    svc: Any = next((s for s in data.get("services") or []
-                     if isinstance(s, dict) and s.get("id") == sid), None)
+    svc = _service_in(data, sid)
     if svc is None:
         raise Refused(f'There is no service "{sid}" in services.yaml any more.')
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.dialogue import Reply, ServicePick
+from bot.dialogue import Reply
+from bot.picking import ServicePick
 from bot.render import card_fields, card_title
 
 Span = dict[str, str]
