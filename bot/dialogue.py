@@ -51,7 +51,7 @@ from bot.text import Normalised, fold
 log = logging.getLogger(__name__)
 
 RECENT = 3  # messages kept in memory to screen a disclosure split over several
-GENTLE_BREAK = 15.0  # ...unless a request scores this far above the threshold
+GENTLE_BREAK = 15.0  # a request this far above the threshold ends the gentle turns early
 FOCUS_TURNS = 4  # turns a list of services stays the thing "it" refers to
 LONG_MESSAGE = 12  # words: a message this long with no clear topic is read clause by clause
 DETAIL_SLACK = 5.0  # a message with an age, place or day may score this much under threshold
