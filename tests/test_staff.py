@@ -224,7 +224,8 @@ def test_replay_text_file_and_json(versions: tuple[Path, Path], tmp_path: Path,
     """A plain text file works too (one message a line); --json has the same groups."""
     old, new = versions
     f = tmp_path / "messages.txt"
-    f.write_text("people at the park keep staring at me\n\nwhere can i record a song\n", encoding="utf-8")
+    f.write_text("people at the park keep staring at me\n\nwhere can i record a song\n",
+                 encoding="utf-8")
     code, out, _ = run(capsys, "replay", "--old", str(old), "--new", str(new), str(f), "--json")
     assert code == 0
     r = json.loads(out)
