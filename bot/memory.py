@@ -64,9 +64,6 @@ class Releaser:
         self._last = now
         return True
 
-    def maybe(self) -> bool:
-        return self.due() and release()
-
     async def maybe_async(self) -> bool:
-        """`maybe()` off the event loop: collecting and trimming can take milliseconds."""
+        """release() when due, off the event loop: collecting and trimming take milliseconds."""
         return self.due() and await asyncio.to_thread(release)

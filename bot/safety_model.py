@@ -21,7 +21,6 @@ describing her son's new trainers and cash got the reply meant for the young per
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,8 +32,6 @@ import numpy as np
 from bot import safety_corpus
 from bot import safety_model_cache as model_cache
 from bot.routes import SAFETY_INTENTS
-
-log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from bot.catalogue_types import Catalogue
@@ -191,7 +188,3 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     e = np.exp(z)
     out: np.ndarray = e / e.sum(axis=1, keepdims=True)
     return out
-
-
-def top(probs: dict[str, float], k: int = 3) -> Iterable[tuple[str, float]]:
-    return sorted(probs.items(), key=lambda kv: -kv[1])[:k]
