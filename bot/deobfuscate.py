@@ -145,22 +145,31 @@ def segment(word: str, known: Callable[[str], bool], min_len: int = 7) -> list[s
     ninja = _segmenter()
     if ninja is None or len(word) < min_len:
         return None
+
+    def is_word(p: str) -> bool:
+        """A word we know, or one of the word list's commonest ("recognise")."""
+        return known(p) or (len(p) >= 3 and ninja.common(p))
+
     parts: list[str] = []
     for p in ninja.split(word):
-        if p == "s" and parts and known(parts[-1] + "s"):  # "pic" "s" -> "pics"
+        if p == "s" and parts and is_word(parts[-1] + "s"):  # "pic" "s" -> "pics"
             parts[-1] += "s"
-        elif len(p) >= 4 and not known(p):  # pieces it did not know ("myschool")
-            parts.extend(_split_in_two(p, known) or [p])
+        elif len(p) >= 4 and not is_word(p):  # pieces it did not know ("myschool")
+            parts.extend(_split_in_two(p, is_word) or [p])
         else:
             parts.append(p)
     if len(parts) < 2 or any(p in _SUFFIXES for p in parts[1:]):
         return None
     # "fortnite" is not "fort night": a split must bring out a word that matters for safety,
-    # or be a whole sentence (12+ letters, 3+ pieces, every piece a known word).
-    sentence = len(word) >= 12 and len(parts) >= 3 and all(known(p) for p in parts)
+    # or be a whole sentence: 12+ letters in 3+ pieces, every piece a known word, or 20+
+    # letters in 5+ pieces with a stray piece or two ("dm", a number, a name).
+    known_parts = [p for p in parts if is_word(p)]
+    sentence = len(word) >= 12 and len(parts) >= 3 and (
+        len(known_parts) == len(parts)
+        or (len(word) >= 20 and len(known_parts) >= 5 and len(parts) - len(known_parts) <= 2))
     if not sentence and not any(p in SENSITIVE for p in parts):
         return None
-    unknown = sum(len(p) for p in parts if not known(p))
+    unknown = sum(len(p) for p in parts if not is_word(p))
     if unknown * 5 > len(word):
         return None
     return parts

@@ -29,10 +29,18 @@ def _word_file() -> Path:
     return Path(spec.origin).parent / "wordninja" / "wordninja_words.txt.gz"
 
 
+# How young people write that a list of English by frequency ranks low or lacks ("mei m"
+# for "me im"): costed as if among the language's commonest words.
+TEXT_SPEAK = ("im ive ur wanna gonna gotta tryna dont cant wont didnt doesnt isnt aint rn "
+              "pls plz bro fam mum mums dm dms idk cuz coz innit").split()
+TEXT_SPEAK_RANK = 50
+
+
 class Segmenter:
     """Splits a string without spaces into its most likely words."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, extra: tuple[str, ...] = tuple(TEXT_SPEAK)
+                 ) -> None:
         longest = 0
 
         def hashes_of_lines() -> Iterator[int]:
@@ -48,8 +56,18 @@ class Segmenter:
         self._longest = longest
         # A word listed twice keeps its last rank, as in wordninja's dictionary.
         last = len(hashes) - 1 - np.unique(hashes[::-1], return_index=True)[1]
-        self._hashes = hashes[last]  # np.unique sorts: ready for searchsorted
-        self._costs = np.log((last + 1.0) * math.log(len(hashes)))
+        costs = np.log((last + 1.0) * math.log(len(hashes)))
+        hashes = hashes[last]
+        if extra:  # text speak: replace or add, then sort again
+            cheap = math.log(TEXT_SPEAK_RANK * math.log(len(hashes)))
+            extra_hashes = np.fromiter((hash(w) for w in extra), dtype=np.int64)
+            keep = ~np.isin(hashes, extra_hashes)
+            hashes = np.concatenate([hashes[keep], extra_hashes])
+            costs = np.concatenate([costs[keep], np.full(len(extra_hashes), cheap)])
+            order = np.argsort(hashes)
+            hashes, costs = hashes[order], costs[order]
+        self._hashes = hashes  # sorted: ready for searchsorted
+        self._costs = costs
 
     def _cost(self, pieces: list[str]) -> np.ndarray:
         keys = np.fromiter((hash(p) for p in pieces), dtype=np.int64, count=len(pieces))
@@ -57,6 +75,11 @@ class Segmenter:
         at[at == len(self._hashes)] = 0
         found = self._hashes[at] == keys
         return np.where(found, self._costs[at], np.inf)
+
+    def common(self, word: str, rank: int = 20_000) -> bool:
+        """Whether `word` is among the `rank` commonest words of the list (or text speak)."""
+        limit = math.log(rank * math.log(len(self._hashes)))
+        return bool(self._cost([word.lower()])[0] <= limit)
 
     def split(self, text: str) -> list[str]:
         """The words in `text`, split at anything that is not a letter, digit or apostrophe."""

@@ -99,6 +99,11 @@ class Normalised:
         return tuple(t for t in self.tokens if t not in STOPWORDS)
 
 
+# Letters, or a sentence of 12+ with one number in it ("followedby3guys"); other digits
+# inside a word are leetspeak, undone before this step.
+_RUN_ON_RE = re.compile(r"[^\W\d_]+|(?=\w{12})[^\W\d_]+\d{1,2}[^\W\d_]+")
+
+
 def fold(text: str) -> str:
     """Case, Unicode, emoji and punctuation folding; no catalogue knowledge needed."""
     text = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
@@ -181,7 +186,7 @@ class Normaliser:
 
     def _split_run_on(self, word: str) -> list[str] | None:
         """'iwannadie' -> ['i', 'wanna', 'die']; None for known or unconvincing words."""
-        if (len(word) < 7 or not word.isalpha() or word.startswith("emj")
+        if (len(word) < 7 or not _RUN_ON_RE.fullmatch(word) or word.startswith("emj")
                 or word in self.vocabulary
                 or word in self.lexicon or self._deob.is_known(word)):
             return None

@@ -26,11 +26,20 @@ def _run_together() -> list[str]:
 def test_splits_are_wordninjas_own_on_thousands_of_messages() -> None:
     strings = _run_together()
     assert len(strings) > 2000
-    seg = Segmenter()
+    seg = Segmenter(extra=())  # wordninja's list alone: wordninja's splits
     differ = [s for s in strings if seg.split(s) != wordninja.split(s)]
     assert differ == []
     assert seg.split("iwannadie") == ["i", "wanna", "die"]
     assert seg.split("it's2024now") == wordninja.split("it's2024now")
+
+
+def test_text_speak_splits_as_young_people_mean_it() -> None:
+    """wordninja reads "helpmeim" as "help mei m": text speak is costed as common words."""
+    seg = Segmenter()
+    assert wordninja.split("helpmeimbeingfollowed")[:3] == ["help", "mei", "m"]
+    assert seg.split("helpmeimbeingfollowed") == ["help", "me", "im", "being", "followed"]
+    assert seg.split("idkwhytheydmme") == ["idk", "why", "they", "dm", "me"]
+    assert seg.split("iwannadie") == ["i", "wanna", "die"]
 
 
 def test_a_small_word_list_splits_with_its_own_costs(tmp_path: Path) -> None:
