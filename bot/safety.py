@@ -130,6 +130,8 @@ WINDOW = 3500  # characters the floor reads at a time in a very long message
 EDGE = 4000
 HARMLESS = 0.85  # the learned layer's veto on a rule's verdict (see _reads_as_harmless)
 HARMLESS_WORDS = 30  # ... only for messages this short, where all of it is the context
+KIND_SURE = 0.5  # the learned layer names the kind when it gives one kind this probability
+KIND_DOUBT = 0.2  # ... and gives the kind the rules chose less than this
 
 
 def bounded(text: str) -> str:
@@ -314,8 +316,34 @@ class Screen:
         best_intent = max(hits, key=strength)
         reasons = tuple(r for i in sorted(hits, key=order.__getitem__) for r in
                         (f"{i}: {x}" for x in hits[i]))
+        sure = self._sure_kind(learn_text if _judgeable(learn_text) else "", best_intent)
+        if sure is not None:
+            reasons += (f"kind: {sure[0]}, not {best_intent}: the learned layer gives "
+                        f"{sure[0]} probability {sure[1]:.2f}",)
+            best_intent = sure[0]
         return SafetyVerdict(best_intent, reasons, tuple(near), scores)
 
+    def _sure_kind(self, text: str, chosen: str) -> tuple[str, float] | None:
+        """Another kind of harm than `chosen`, when the learned layer is sure of it.
+
+        The rules find harm well but name its kind by a few words: "knife" reads as danger
+        now in "got a knife in my bag every day", "olders" as exploitation in "the olders
+        gave me a machete to mind". The model weighs the whole message. It names the kind
+        when it gives that kind KIND_SURE and the rules' kind under KIND_DOUBT ("someone
+        screenshotted my nudes and is threatening me" stays sexual harm). Measured leaving
+        each of the blind sets A-I out of training in turn: of the disclosures caught, the
+        right kind rose from 0.934 to 0.976 (docs/safeguarding.md).
+        """
+        if self.model is None or not text or not self.model.knows_a_pair(text):
+            return None
+        probs = self.model.probabilities(text)
+        kinds = {k: p for k, p in probs.items() if k in SAFETY_INTENTS}
+        if not kinds:
+            return None
+        best = max(kinds, key=kinds.__getitem__)
+        if best == chosen or kinds[best] < KIND_SURE or kinds.get(chosen, 0.0) >= KIND_DOUBT:
+            return None
+        return best, kinds[best]
 
     def _reads_as_harmless(self, norm: Normalised | None) -> float | None:
         """The probability of "none" when the learned layer is confident that a message the

@@ -11,11 +11,13 @@ same model, and a process reuses it while the data is unchanged.
 
 It fires when the probability of any harm (one minus "none") reaches THRESHOLD, for the
 likeliest kind, and it can set aside a rule's verdict on a short message it reads as
-harmless (bot/safety.py, HARMLESS). Both were chosen on blind sets E and F, each left out
-of training in turn (docs/safeguarding.md). With the veto, recall and false alarms on E
-and F: 0.60 caught 0.933 and 0.931 with 4.6% and 5.4%; 0.65 0.917 and 0.917 with 2.5% and
-4.6%; 0.70 0.894 and 0.906 with 2.5% and 3.3%. 0.65 is the middle: at 0.60 a mother
-describing her son's new trainers and cash got the reply meant for the young person.
+harmless (bot/safety.py, HARMLESS). It is not penalised for large weights (L2 = 0): the
+fixed, small number of Adagrad steps is what keeps it general. Both choices were made
+leaving each blind set A-I out of training in turn and measuring it (docs/safeguarding.md):
+with L2 1e-4 and threshold 0.65, recall 0.949, right kind 0.882, false alarms 3.8%; with no
+penalty 0.964, 0.922 and 1.9%; with no penalty and 0.55, 0.971, 0.928 and 2.4%. The penalty
+had held the weights of rare words down, so a phrase seen in a few disclosures could not
+outweigh the common words around it.
 """
 
 from __future__ import annotations
@@ -37,13 +39,18 @@ if TYPE_CHECKING:
     from bot.catalogue_types import Catalogue
     from bot.text import Normaliser
 
-THRESHOLD = 0.65
+THRESHOLD = 0.55
 ITERATIONS = 40
 LEARNING_RATE = 1.0
-L2 = 1e-4
+L2 = 0.0  # see the module docstring
 NONE = "none"
-MODEL_VERSION = 2  # raise when features() or fit() change: cached models are then retrained
+MODEL_VERSION = 3  # raise when features() or fit() change: cached models are then retrained
 MIN_COUNT = 2  # a feature seen in one training message only is noise, and memory
+# Topics whose examples are often someone else's harm ("found a knife in my sons school
+# bag", "my mate has been carrying a blade"): neither harmless nor the writer's own, so the
+# model does not learn from them. The screen still fires on them, for the worried-friend
+# and parent replies with that harm's routes.
+ABOUT_SOMEONE_ELSE = frozenset({"parent", "worried_friend"})
 _TRAINED: dict[str, SafetyModel] = {}
 
 
@@ -79,6 +86,8 @@ class SafetyModel:
         classes = (NONE, *[s for s in SAFETY_INTENTS if s in cat.intents])
         raw: list[tuple[str, int]] = []
         for intent in cat.intents.values():
+            if intent.id in ABOUT_SOMEONE_ELSE:
+                continue
             label = classes.index(intent.id) if intent.id in classes else 0
             raw += [(ex, label) for ex in intent.examples]
             if intent.id in classes:

@@ -34,7 +34,7 @@ SEEDED = [
     (2, "fighting lessons"),
     (3, "call me on 07700 900123"),
     (4, "hello"),
-    (4, "my mum is being weird"),
+    (4, "my mum keeps going on about school"),
     (4, "i want to kill myself"),
     (4, "ok"),
     (5, "how do i get there"),

@@ -279,7 +279,7 @@ def test_ignore_selected_groups(site: Site) -> None:
 def test_safety_queue_shows_context_review_and_export(site: Site) -> None:
     c, csrf = client(site, "safeguarding")
     page = c.get("/console/safety").text
-    assert "i want to kill myself" in page and "my mum is being weird" in page
+    assert "i want to kill myself" in page and "my mum keeps going on about school" in page
     assert "No alert route is set up" in page
     assert 'class="badge">1' in page
     tid = site.turns["i want to kill myself"]

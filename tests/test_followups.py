@@ -153,10 +153,15 @@ def test_a_friends_age_is_the_friends(engine: Engine) -> None:
 
 
 def test_details_about_a_child_stay_with_the_parent_answer(engine: Engine) -> None:
-    """A mum's follow-up about her son does not get 'good that you care about your friend'."""
+    """A mum's follow-up about her son does not get 'good that you care about your friend'.
+
+    New trainers and money he won't explain are signs of exploitation: she gets that
+    reply's routes, spoken to her as a parent."""
     r = talk(engine, "im a mum, worried about my son hes 14 and staying out really late",
              "he has new trainers and money and wont say where from")[1]
-    assert r.intent == "parent" and "your friend" not in r.text
+    assert r.intent in ("parent", "exploitation") and "your friend" not in r.text
+    if r.safety:
+        assert "looking out for your child" in r.text and "fearless.org" in r.text
 
 
 # ------------------------------------------------------------------ chat and insults
