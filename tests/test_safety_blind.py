@@ -163,3 +163,14 @@ def test_a_parent_or_friend_describing_harm_is_not_learned_as_harmless(engine: E
     assert {"parent", "worried_friend"} == ABOUT_SOMEONE_ELSE
     for text in ["found a knife in my sons school bag", "whats the point of anything"]:
         assert engine.respond(text).safety is not None, text
+
+
+def test_a_threat_to_kill_the_writer_is_not_cut_out_as_hyperbole(engine: Engine) -> None:
+    """An exclusion applies to every safety topic: "gonna kill me" under hurting_others hid
+    these threats from the threat rules. Family hyperbole stays calm without it."""
+    for text in ["they said theyre gonna kill me", "he said hes gonna k*ll me when he finds me",
+                 "theyre gonna kill me"]:
+        assert engine.respond(text).safety == "threatened", text
+    for text in ["my mum will kill me if im late", "my mum is gonna kill me lol",
+                 "my teacher will kill me if i forget my homework again"]:
+        assert engine.respond(text).safety is None, text
