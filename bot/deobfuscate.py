@@ -76,7 +76,7 @@ _SHORT_WORDS = frozenset("i a me to of in is it so no go at my he we be on or up
 # sizes are never leetspeak.
 _AREAS = (r"(?:e|ec|n|nw|se|sw|w|wc|br|cr|da|en|ha|ig|kt|rm|sm|tw|ub|wd|cm|ss|al|sl|hp|lu|"
           r"sg|me|tn|rh|gu)")
-_NOT_LEET_RE = re.compile(rf"(?:{_AREAS}\d{{1,2}}[a-z]?|\d+(?:am|pm|st|nd|rd|th|s|k|p|"
+_NOT_LEET_RE = re.compile(rf"(?:{_AREAS}(?:\d[a-z]?|\d\d)|\d+(?:am|pm|st|nd|rd|th|s|k|p|"
                           r"mins?|hrs?|kg|km|cm|mm|ml|gb|yo|yrs?)|[£$€]\d+(?:\.\d+)?)")
 _TOKEN_RE = re.compile(r"\S+")
 _EDGE_PUNCT = ".,?!:;\"'()[]"

