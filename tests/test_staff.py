@@ -245,13 +245,14 @@ def test_replay_from_log(versions: tuple[Path, Path], tmp_path: Path,
     with Store.open(data, b"k" * 32) as store:
         ref = store.conversation_ref("telegram", 42)
         for text in ("/start", "any football near me", "[button menu]",
-                     "the purple car is back outside, call me on 07700 900123"):
+                     "purple car is back outside, ring 07700 900123"):
             store.log_turn(ref, "telegram", text, engine.respond(text))
     code, out, _ = run(capsys, "replay", "--old", str(old), "--new", str(new), "--from-log",
                        "--data-dir", str(data))
     assert code == 0
     assert out.startswith("2 of 2 messages would be answered differently (1 safety change(s)).")
-    assert "07700" not in out  # the log holds only redacted text
+    assert '"purple car is back outside, ring [' in out  # listed as the log holds it:
+    assert "07700" not in out  # redacted  # the log holds only redacted text
     assert "/start" not in out and "[button menu]" not in out
 
 
