@@ -61,6 +61,9 @@ PROPER_WORDS = frozenset("""battersea peckham lewisham catford hammersmith shore
     defence offence licence practise programme colour favourite neighbour""".split())
 
 # A split that leaves one of these on its own cut a word, not a sentence ("cuckoo ing").
+# a pronoun's contraction that the word list splits off ("hed" -> "he" "d")
+_CONTRACTED = {"d": "would", "ll": "will", "ve": "have", "re": "are", "m": "am"}
+_PRONOUNS_SHORT = frozenset("i he she we they you u it".split())
 _SUFFIXES = frozenset("ing ed er ers ly es s d ment ness tion ity ive al ous ful less".split())
 _FORMAT_RANGES = ((0xFE00, 0xFE0F), (0xE0000, 0xE007F), (0xE0100, 0xE01EF))
 _LEET: dict[str, tuple[str, ...]] = {
@@ -154,6 +157,8 @@ def segment(word: str, known: Callable[[str], bool], min_len: int = 7) -> list[s
     for p in ninja.split(word):
         if p == "s" and parts and is_word(parts[-1] + "s"):  # "pic" "s" -> "pics"
             parts[-1] += "s"
+        elif p in _CONTRACTED and parts and parts[-1] in _PRONOUNS_SHORT:
+            parts.append(_CONTRACTED[p])  # "he" "d" -> "he would" ("hesaidhedshare")
         elif len(p) >= 4 and not is_word(p):  # pieces it did not know ("myschool")
             parts.extend(_split_in_two(p, is_word) or [p])
         else:

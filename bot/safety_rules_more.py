@@ -94,6 +94,11 @@ _YOUNG = r"(?:1[0-5]|only 1[0-5]|in year [5-9]|in year 1[01])"
 
 MORE_RULES: dict[str, tuple[str, ...]] = {
     "abuse_at_home": (
+        # a parent or carer's threat to keep a child quiet ("dad will kill me if i tell")
+        r"\b(?:mum|mom|mam|dad|mother|father|step ?dad|step ?mum|carer|foster \w+|uncle|auntie|"
+        r"aunt|nan|grandad|he|she)\b.{0,40}\b(?:kill|hurt|batter|beat|murder|punish)\s+"
+        r"(?:me|us)\s+if (?:i|we) (?:ever\s+)?(?:tell|told|say|said|speak|snitch|grass|report|"
+        r"call|go to)\b",
         r"\b(?:locks?|locked|hides?|hid)\s+(?:the\s+|all the\s+)?food\b|\bonly (?:get to )?eat at "
         r"school\b",
         r"\b(?:lick\w*|box\w*|bang\w*|slap\w*|smack\w*|hit\w*|whack\w*)\s+(?:me|her|him|us)\s+"

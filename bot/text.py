@@ -48,6 +48,7 @@ EMOJI_WORDS: dict[str, str] = {
     "👩": "woman", "👦": "boy", "👧": "girl", "👴": "old man", "📱": "phone",
     "🥶": "cold", "🪦": "grave", "⚰": "coffin", "🌉": "bridge", "🤕": "hurt",
     "🤢": "sick", "🤮": "sick", "😵": "dizzy", "👀": "watching", "🏥": "hospital",
+    "🛡": "protection", "🚶": "walking",
 }
 
 # Common misspellings young people type that the lexicon should not have to carry.
@@ -109,10 +110,10 @@ class Normalised:
         return tuple(t for t in self.tokens if t not in STOPWORDS)
 
 
-# Letters, or a sentence of 12+ with one number in it or at its end ("followedby3guys",
-# "andim12"); other digits
+# Letters, or a sentence of 12+ with up to two numbers in it or at its end
+# ("followedby3guys", "bfis25andshes14"); other digits
 # inside a word are leetspeak, undone before this step.
-_RUN_ON_RE = re.compile(r"[^\W\d_]+|(?=\w{12})[^\W\d_]+\d{1,2}(?:[^\W\d_]+)?")
+_RUN_ON_RE = re.compile(r"[^\W\d_]+|(?=\w{12})[^\W\d_]+(?:\d{1,2}[^\W\d_]+){0,2}\d{0,2}")
 
 
 def fold(text: str) -> str:
