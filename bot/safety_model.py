@@ -13,11 +13,12 @@ It fires when the probability of any harm (one minus "none") reaches THRESHOLD, 
 likeliest kind, and it can set aside a rule's verdict on a short message it reads as
 harmless (bot/safety.py, HARMLESS). It is not penalised for large weights (L2 = 0): the
 fixed, small number of Adagrad steps is what keeps it general. Both choices were made
-leaving each blind set A-I out of training in turn and measuring it (docs/safeguarding.md):
-with L2 1e-4 and threshold 0.65, recall 0.949, right kind 0.882, false alarms 3.8%; with no
-penalty 0.964, 0.922 and 1.9%; with no penalty and 0.55, 0.971, 0.928 and 2.4%. The penalty
-had held the weights of rare words down, so a phrase seen in a few disclosures could not
-outweigh the common words around it.
+leaving each measured blind set out of training in turn and measuring it (`python -m bench
+loso`, docs/safeguarding.md). On A-I: with L2 1e-4 and threshold 0.65, recall 0.949, right
+kind 0.882, false alarms 3.8%; with no penalty 0.964, 0.922 and 1.9%. The penalty had held
+the weights of rare words down, so a phrase seen in a few disclosures could not outweigh the
+common words around it. On A-M, without it: 0.55 caught 0.982 with 2.4% false alarms, 0.60
+0.980 with 2.1%, 0.65 0.977 with 1.9%. 0.60 after blind set M, measured at 0.55, gave 4.2%.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from bot.catalogue_types import Catalogue
     from bot.text import Normaliser
 
-THRESHOLD = 0.55
+THRESHOLD = 0.6
 ITERATIONS = 40
 LEARNING_RATE = 1.0
 L2 = 0.0  # see the module docstring
