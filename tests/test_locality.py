@@ -59,8 +59,9 @@ def _learned_edge(engine: Engine, text: str) -> bool:
     r = engine.respond(text, now=WEDNESDAY_EVENING)
     if r.safety is None:
         model = engine.screen_.model
-        norm = engine.index.normaliser.normalise(text).text
-        probs = model.probabilities(norm) if model is not None else {}
+        norm = engine.index.normaliser.normalise(text)
+        judged = engine.screen_.views(text, norm)[-1]  # what the learned layer reads: the
+        probs = model.probabilities(judged) if model is not None else {}  # exclusions cut
         return bool(probs) and abs((1 - probs.get("none", 1.0)) - THRESHOLD) <= 0.05
     notes = [n for n in r.notes if "learned layer" in n or "rule" in n or "close to" in n]
     if not notes or not all("learned layer: probability" in n for n in notes):
