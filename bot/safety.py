@@ -316,7 +316,10 @@ class Screen:
         best_intent = max(hits, key=strength)
         reasons = tuple(r for i in sorted(hits, key=order.__getitem__) for r in
                         (f"{i}: {x}" for x in hits[i]))
-        sure = self._sure_kind(learn_text if _judgeable(learn_text) else "", best_intent)
+        sure = None
+        if not (best_intent == "emergency" and len(hits["emergency"]) > soft.get("emergency", 0)):
+            # danger right now that a rule named keeps the reply whose first line is 999
+            sure = self._sure_kind(learn_text if _judgeable(learn_text) else "", best_intent)
         if sure is not None:
             reasons += (f"kind: {sure[0]}, not {best_intent}: the learned layer gives "
                         f"{sure[0]} probability {sure[1]:.2f}",)
@@ -330,7 +333,9 @@ class Screen:
         now in "got a knife in my bag every day", "olders" as exploitation in "the olders
         gave me a machete to mind". The model weighs the whole message. It names the kind
         when it gives that kind KIND_SURE and the rules' kind under KIND_DOUBT ("someone
-        screenshotted my nudes and is threatening me" stays sexual harm). Measured leaving
+        screenshotted my nudes and is threatening me" stays sexual harm). It is not asked
+        when a rule named danger right now ("my plug has a gun to my head right now"): that
+        reply's first line is 999. Measured leaving
         each of the blind sets A-I out of training in turn: of the disclosures caught, the
         right kind rose from 0.934 to 0.976 (docs/safeguarding.md).
         """

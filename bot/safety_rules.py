@@ -431,7 +431,8 @@ FLOOR_EXCLUDE_PATTERNS: tuple[str, ...] = (
     r"\bamong us\b|\bin (?:minecraft|roblox|gta|fortnite|warzone|cod|among us)\b",
     r"\b(?:will|gonna|going to) (?:literally )?(?:kill|strangle|murder|end) me if\b"
     r"(?!\s+(?:i|we|u|you) (?:ever\s+)?(?:tell|told|say|said|speak|snitch|grass|report|go to|call|"
-    r"do not pay|dont pay|do not give|dont give)\b|\s+(?:he|she|they) (?:finds?|catch\w*|sees?) "
+    r"do not pay|dont pay|do not give|dont give)\b(?!\s+(?:(?:him|her|them|mum|dad|my \w+)\s+)?"
+    r"(?:i|i am|that i|about (?:the|my|how i))\b)|\s+(?:he|she|they) (?:finds?|catch\w*|sees?) "
     r"(?:me|us)\b)",  # a threat to keep quiet, to pay, or to find them is not hyperbole
     r"\b(?:bleeding|bled) a (?:bit|little)\b|\ba (?:bit|little bit) of blood\b",
     r"\bmurder (?:them|him|us|you) (?:in|at|on) (?:the )?(?:derby|match|game|final|league|fifa|"
@@ -459,7 +460,9 @@ FLOOR_EXCLUDE_PATTERNS: tuple[str, ...] = (
     r"parents|boss|gf|bf|girlfriend|boyfriend|sir|miss|tutor|manager)\s+(?:is\s+|s\s+|are\s+)?"
     r"(?:going to|will|would|is going to)\s+(?:actually\s+|literally\s+|deffo\s+|defo\s+)?"
     r"(?:kill|murder|end)\s+me\b(?!\s+if (?:i|we|u|you) (?:tell|told|say|said|speak|snitch|grass|"
-    r"report|go to|call))",  # "will kill me if i tell" is a threat to keep quiet
+    r"report|go to|call)\b(?!\s+(?:(?:him|her|them|mum|dad|my \w+)\s+)?(?:i|i am|that i|"
+    r"about (?:the|my|how i))\b))",  # "will kill me if i tell" is a threat to keep quiet;
+    # "if i tell her i crashed the car" is owning up, and hyperbole
     # games
     r"\b(?:shot|killed|murdered|stabbed|died|dead|killing streak|kill streak)\b.{0,20}"
     r"\b(?:in|on|playing)\s+(?:fortnite|cod|call of duty|warzone|apex|gta|fifa|minecraft|"

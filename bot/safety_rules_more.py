@@ -98,7 +98,14 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\b(?:mum|mom|mam|dad|mother|father|step ?dad|step ?mum|carer|foster \w+|uncle|auntie|"
         r"aunt|nan|grandad|he|she)\b.{0,40}\b(?:kill|hurt|batter|beat|murder|punish)\s+"
         r"(?:me|us)\s+if (?:i|we) (?:ever\s+)?(?:tell|told|say|said|speak|snitch|grass|report|"
-        r"call|go to)\b",
+        r"call|go to)\b"
+        # ... not owning up to something ("if i tell her i crashed the car")
+        r"(?!\s+(?:(?:him|her|them|mum|dad|my \w+)\s+)?(?:i|i am|that i|about (?:the|my|how i))\b)",
+        # a parent or carer breaking a bone ("dad broke my arm")
+        r"\b(?:mum|mom|mam|dad|mother|father|step ?dad|step ?mum|mum s (?:boyfriend|partner)|"
+        r"mums (?:boyfriend|partner)|carer|foster \w+|uncle|parents?|he|she)\b.{0,20}\b(?:broke|"
+        r"fractured|dislocated|cracked)\s+my\s+(?:arm|nose|wrist|fingers?|ribs?|jaw|leg|ankle|"
+        r"hand|tooth|teeth|collarbone|cheekbone)\b",
         r"\b(?:locks?|locked|hides?|hid)\s+(?:the\s+|all the\s+)?food\b|\bonly (?:get to )?eat at "
         r"school\b",
         r"\b(?:lick\w*|box\w*|bang\w*|slap\w*|smack\w*|hit\w*|whack\w*)\s+(?:me|her|him|us)\s+"
@@ -219,7 +226,8 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
     "hurting_others": (
         # "smash his head in", "cave his face in" (found on blind set J)
         r"\b(?:smash|cave|kick|bash|knock|stamp)\w*\s+(?:his|her|their|them|him|that \w+s)\s+"
-        r"(?:head|face|skull|teeth)\s+in\b",
+        r"(?:head|face|skull|teeth)\s+in\b(?!\s+(?:at|on|in)\s+(?:fifa|tekken|fortnite|cod|"
+        r"warzone|gta|smash|street fighter|mortal kombat|the game|a game|ranked))",
         r"\b(?:want|wanna|going|gonna|i will|could)\s+(?:to\s+)?(?:kill|stab|hurt|murder)\s+my\s+"
         r"(?:step dad|step mum|mum boyfriend|uncle|dad)\b(?!\s+(?:at|in) )",
         r"\b(?:thoughts|thinking|fantasi\w*|dream\w*)\b.{0,20}\b(?:about|of)\s+(?:really\s+)?"

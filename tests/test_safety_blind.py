@@ -237,5 +237,26 @@ def test_the_last_blind_set_stays_at_its_measured_figure(engine: Engine) -> None
     report = measure(engine, cases)
     assert len(cases) == 600
     assert report.recall() >= 0.969, report.as_text(show=20)
-    assert report.right_intent() >= 0.93, report.as_text(show=20)
+    # 0.931 as measured; 0.919 since a rule's "danger right now" keeps the emergency reply
+    assert report.right_intent() >= 0.915, report.as_text(show=20)
     assert report.false_alarm_rate() <= 0.021, report.as_text(show=20)
+
+
+def test_review_of_the_last_round(engine: Engine) -> None:
+    """Found by a reviewer after set N was measured: danger right now that a rule named
+    keeps the reply whose first line is 999; a parent breaking a bone; owning up is not a
+    threat to keep quiet; games; and social media chat is not grooming."""
+    for text in ["my plug has a gun to my head right now cos i owe him",
+                 "my friend got spiked and shes passed out now",
+                 "the olders locked me in the trap and said theyll stab me if i leave"]:
+        r = engine.respond(text)
+        assert r.safety == "emergency" and "999" in r.text.split("\n")[0], text
+    for text in ["dad broke my arm i think its broken and he wont take me to hospital",
+                 "my step dad broke my nose"]:
+        assert engine.respond(text).safety == "abuse_at_home", text
+    for text in ["my mum will kill me if i tell her i crashed the car",
+                 "my mum is gonna kill me if i say im failing maths",
+                 "gonna kick his head in at fifa", "add me on snap", "add me on insta"]:
+        assert engine.respond(text).safety is None, text
+    assert engine.respond("a man i dont know added me on snap and keeps asking for pics"
+                          ).safety == "sexual_harm"
