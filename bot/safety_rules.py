@@ -390,6 +390,13 @@ FLOOR_EXCLUDE: tuple[str, ...] = (
 )
 
 # The same, where a pattern reads better than a list of phrases.
+# "if i tell" as a threat to keep quiet ("dad will kill me if i tell anyone"), not owning up
+# to something ("if i tell her i crashed the car"). Shared by the hyperbole exclusions below
+# and the abuse rule in safety_rules_more.py.
+TELL_WORDS = r"tell|told|say|said|speak|snitch|grass|report|go to|call"
+OWNING_UP = (r"(?!\s+(?:(?:him|her|them|mum|dad|my \w+)\s+)?"
+             r"(?:i|i am|that i|about (?:the|my|how i))\b)")
+
 FLOOR_EXCLUDE_PATTERNS: tuple[str, ...] = (
     # hyperbole, relationships, games and school work (blind set A's false alarms)
     r"\b(?:would|id|i would|i d) rather die\b",
@@ -429,11 +436,10 @@ FLOOR_EXCLUDE_PATTERNS: tuple[str, ...] = (
     r"\bkill (?:this|that|the) (?:interview|exam|test|audition|set|show|performance|"
     r"presentation|match)\b",
     r"\bamong us\b|\bin (?:minecraft|roblox|gta|fortnite|warzone|cod|among us)\b",
+    # a threat to keep quiet, to pay, or to find them is not hyperbole
     r"\b(?:will|gonna|going to) (?:literally )?(?:kill|strangle|murder|end) me if\b"
-    r"(?!\s+(?:i|we|u|you) (?:ever\s+)?(?:tell|told|say|said|speak|snitch|grass|report|go to|call|"
-    r"do not pay|dont pay|do not give|dont give)\b(?!\s+(?:(?:him|her|them|mum|dad|my \w+)\s+)?"
-    r"(?:i|i am|that i|about (?:the|my|how i))\b)|\s+(?:he|she|they) (?:finds?|catch\w*|sees?) "
-    r"(?:me|us)\b)",  # a threat to keep quiet, to pay, or to find them is not hyperbole
+    r"(?!\s+(?:i|we|u|you) (?:ever\s+)?(?:" + TELL_WORDS + r"|do not pay|dont pay|do not give|"
+    r"dont give)\b" + OWNING_UP + r"|\s+(?:he|she|they) (?:finds?|catch\w*|sees?) (?:me|us)\b)",
     r"\b(?:bleeding|bled) a (?:bit|little)\b|\ba (?:bit|little bit) of blood\b",
     r"\bmurder (?:them|him|us|you) (?:in|at|on) (?:the )?(?:derby|match|game|final|league|fifa|"
     r"semis?|cup)\b",
@@ -459,10 +465,8 @@ FLOOR_EXCLUDE_PATTERNS: tuple[str, ...] = (
     r"\b(?:mum|mom|mam|dad|mother|father|nan|gran|teacher|coach|sister|brother|bro|sis|"
     r"parents|boss|gf|bf|girlfriend|boyfriend|sir|miss|tutor|manager)\s+(?:is\s+|s\s+|are\s+)?"
     r"(?:going to|will|would|is going to)\s+(?:actually\s+|literally\s+|deffo\s+|defo\s+)?"
-    r"(?:kill|murder|end)\s+me\b(?!\s+if (?:i|we|u|you) (?:tell|told|say|said|speak|snitch|grass|"
-    r"report|go to|call)\b(?!\s+(?:(?:him|her|them|mum|dad|my \w+)\s+)?(?:i|i am|that i|"
-    r"about (?:the|my|how i))\b))",  # "will kill me if i tell" is a threat to keep quiet;
-    # "if i tell her i crashed the car" is owning up, and hyperbole
+    r"(?:kill|murder|end)\s+me\b(?!\s+if (?:i|we|u|you) (?:" + TELL_WORDS + r")\b" + OWNING_UP
+    + r")",  # "will kill me if i tell" is a threat to keep quiet, not hyperbole
     # games
     r"\b(?:shot|killed|murdered|stabbed|died|dead|killing streak|kill streak)\b.{0,20}"
     r"\b(?:in|on|playing)\s+(?:fortnite|cod|call of duty|warzone|apex|gta|fifa|minecraft|"

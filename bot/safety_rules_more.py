@@ -9,6 +9,8 @@ of their own (see EMOJI_MARKERS), so "🌉 tonight" and "bridge tonight" are tol
 
 from __future__ import annotations
 
+from bot.safety_rules import OWNING_UP, TELL_WORDS
+
 MORE_LEXICON: dict[str, str] = {
     "strapped": "carrying a gun", "tooled up": "carrying a weapon", "tooled": "armed",
     "noodz": "nudes", "noods": "nudes", "nudies": "nudes",
@@ -97,10 +99,7 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         # a parent or carer's threat to keep a child quiet ("dad will kill me if i tell")
         r"\b(?:mum|mom|mam|dad|mother|father|step ?dad|step ?mum|carer|foster \w+|uncle|auntie|"
         r"aunt|nan|grandad|he|she)\b.{0,40}\b(?:kill|hurt|batter|beat|murder|punish)\s+"
-        r"(?:me|us)\s+if (?:i|we) (?:ever\s+)?(?:tell|told|say|said|speak|snitch|grass|report|"
-        r"call|go to)\b"
-        # ... not owning up to something ("if i tell her i crashed the car")
-        r"(?!\s+(?:(?:him|her|them|mum|dad|my \w+)\s+)?(?:i|i am|that i|about (?:the|my|how i))\b)",
+        r"(?:me|us)\s+if (?:i|we) (?:ever\s+)?(?:" + TELL_WORDS + r")\b" + OWNING_UP,
         # a parent or carer breaking a bone ("dad broke my arm")
         r"\b(?:mum|mom|mam|dad|mother|father|step ?dad|step ?mum|mum s (?:boyfriend|partner)|"
         r"mums (?:boyfriend|partner)|carer|foster \w+|uncle|parents?|he|she)\b.{0,20}\b(?:broke|"
