@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from bot.matcher import index_for
 from bot.prefilter import Prefilter
 from bot.routes import SAFETY_INTENTS
-from bot.safety_model import SafetyModel
+from bot.safety_model import SafetyModel, judge
 from bot.safety_rules import FLOOR_EXCLUDE, FLOOR_EXCLUDE_PATTERNS
 from bot.safety_rules import FLOOR_LEXICON as _BASE_LEXICON
 from bot.safety_rules import FLOOR_RULES as _BASE_RULES
@@ -272,12 +272,14 @@ class Screen:
                                 f" fuzzy needs {need:.0f} and {self.fuzzy_lead:.0f} points"
                                 f" ahead of other topics, best other {other:.0f})")
         learn_text = cat_views[0] if cat_views else ""
+        model_probs: dict[str, float] | None = None
         if (self.model is not None and norm is not None
                 and _judgeable(learn_text)):
             # like the fuzzy layer: one word ("goodbye", "knife") is too little to judge.
             # Where a look-alike was cut out ("beat me at fifa"), the whole message must
             # read as harm too: the cut removes the context that made it harmless.
-            learned = self.model.verdict(learn_text)
+            model_probs = self.model.read(learn_text)  # once: the kind choice reuses it
+            learned = judge(model_probs)
             if learned is not None and norm.text.split() != learn_text.split():
                 learned = learned if self.model.verdict(norm.text) is not None else None
             if learned is not None:
@@ -319,15 +321,17 @@ class Screen:
         sure = None
         if not (best_intent == "emergency" and len(hits["emergency"]) > soft.get("emergency", 0)):
             # danger right now that a rule named keeps the reply whose first line is 999
-            sure = self._sure_kind(learn_text if _judgeable(learn_text) else "", best_intent)
+            if model_probs is None and self.model is not None and _judgeable(learn_text):
+                model_probs = self.model.read(learn_text)  # screened without a catalogue reading
+            sure = self._sure_kind(model_probs or {}, best_intent)
         if sure is not None:
             reasons += (f"kind: {sure[0]}, not {best_intent}: the learned layer gives "
                         f"{sure[0]} probability {sure[1]:.2f}",)
             best_intent = sure[0]
         return SafetyVerdict(best_intent, reasons, tuple(near), scores)
 
-    def _sure_kind(self, text: str, chosen: str) -> tuple[str, float] | None:
-        """Another kind of harm than `chosen`, when the learned layer is sure of it.
+    def _sure_kind(self, probs: dict[str, float], chosen: str) -> tuple[str, float] | None:
+        """Another kind of harm than `chosen`, when the learned layer (`probs`) is sure of it.
 
         The rules find harm well but name its kind by a few words: "knife" reads as danger
         now in "got a knife in my bag every day", "olders" as exploitation in "the olders
@@ -335,13 +339,10 @@ class Screen:
         when it gives that kind KIND_SURE and the rules' kind under KIND_DOUBT ("someone
         screenshotted my nudes and is threatening me" stays sexual harm). It is not asked
         when a rule named danger right now ("my plug has a gun to my head right now"): that
-        reply's first line is 999. Measured leaving
-        each of the blind sets A-I out of training in turn: of the disclosures caught, the
-        right kind rose from 0.934 to 0.976 (docs/safeguarding.md).
+        reply's first line is 999. Measured leaving each of the blind sets A-I out of
+        training in turn: of the disclosures caught, the right kind rose from 0.934 to 0.976
+        (docs/safeguarding.md).
         """
-        if self.model is None or not text or not self.model.knows_a_pair(text):
-            return None
-        probs = self.model.probabilities(text)
         kinds = {k: p for k, p in probs.items() if k in SAFETY_INTENTS}
         if not kinds:
             return None

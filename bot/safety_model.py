@@ -167,30 +167,34 @@ class SafetyModel:
         p = _softmax(logits[None, :])[0]
         return {c: float(p[i]) for i, c in enumerate(self.classes)}
 
-    def verdict(self, text: str, threshold: float = THRESHOLD) -> tuple[str, float] | None:
-        """(safety intent, probability of any harm) when that probability reaches the
-        threshold: the intent is the likeliest kind. Summing the kinds matters: a message
-        can be plainly about harm while its probability is split between two kinds
-        (threatened, or danger right now)."""
-        if not self.knows_a_pair(text):
-            return None  # character n-grams alone never fire it: a known word pair must be there
-        probs = self.probabilities(text)
-        best = max((c for c in probs if c != NONE), key=probs.__getitem__, default=None)
-        harm = 1.0 - probs.get(NONE, 0.0)
-        if best is None or harm < threshold:
-            return None
-        return best, harm
+    def read(self, text: str) -> dict[str, float]:
+        """The probabilities for `text`, or {} when the model knows no word pair of it:
+        character n-grams alone never decide anything."""
+        return self.probabilities(text) if self.knows_a_pair(text) else {}
 
+    def verdict(self, text: str, threshold: float = THRESHOLD) -> tuple[str, float] | None:
+        """(safety intent, probability of any harm) for `text`: see `judge`."""
+        return judge(self.read(text), threshold)
 
     def knows_a_pair(self, text: str) -> bool:
         return any(f"b:{a} {b}" in self.vocab for a, b in pairwise(text.split()))
 
     def harmless(self, text: str) -> float | None:
         """The probability that `text` is harmless, when the model knows a word pair of it."""
-        if not self.knows_a_pair(text):
-            return None
-        probs = self.probabilities(text)
+        probs = self.read(text)
         return probs.get(NONE) if probs else None
+
+
+def judge(probs: dict[str, float], threshold: float = THRESHOLD) -> tuple[str, float] | None:
+    """(safety intent, probability of any harm) when that probability reaches the threshold:
+    the intent is the likeliest kind. Summing the kinds matters: a message can be plainly
+    about harm while its probability is split between two kinds (threatened, or danger right
+    now)."""
+    best = max((c for c in probs if c != NONE), key=probs.__getitem__, default=None)
+    harm = 1.0 - probs.get(NONE, 0.0)
+    if best is None or harm < threshold:
+        return None
+    return best, harm
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
