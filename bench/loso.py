@@ -35,10 +35,12 @@ def main(argv: list[str]) -> int:
     from bot import safety, safety_corpus, safety_model
     from bot.catalogue import load_or_raise
     from bot.dialogue import Engine
-    from bot.safety_eval import load_cases, measure
+    from bot.safety_eval import SafetyReport, load_cases, measure
 
     if args.threshold is not None:
         safety_model.SafetyModel.verdict.__defaults__ = (args.threshold,)
+        safety_model.judge.__defaults__ = (args.threshold,)
+        safety.THRESHOLD = args.threshold
     if args.veto is not None:
         safety.HARMLESS = args.veto
     if args.kind_sure is not None:
@@ -48,7 +50,7 @@ def main(argv: list[str]) -> int:
     letters = args.sets or sorted(f.stem.removeprefix("blind_")
                                   for f in safety_corpus.CORPUS.glob("blind_*.yaml"))
     read = safety_corpus._read
-    totals = [0, 0.0, 0.0, 0, 0.0]
+    everything = SafetyReport()
     for letter in letters:
         left_out = f"blind_{letter}.yaml"
 
@@ -59,18 +61,12 @@ def main(argv: list[str]) -> int:
         safety_corpus._load.cache_clear()
         engine = Engine(load_or_raise(REPO))
         report = measure(engine, load_cases(safety_corpus.CORPUS / left_out))
-        n, looks = len(report._disclosures()), len(report._lookalikes())
         print(f"{letter}: recall {report.recall():.3f}  right kind {report.right_intent():.3f}"
               f"  false alarms {report.false_alarm_rate():.3f}")
         if args.show:
             print(report.as_text(args.show))
-        totals[0] += n
-        totals[1] += report.recall() * n
-        totals[2] += report.right_intent() * n
-        totals[3] += looks
-        totals[4] += report.false_alarm_rate() * looks
+        everything.results += report.results
     safety_corpus._read = read
     safety_corpus._load.cache_clear()
-    print(f"all: recall {totals[1] / totals[0]:.3f}  right kind {totals[2] / totals[0]:.3f}"
-          f"  false alarms {totals[4] / totals[3]:.3f}")
+    print("all:", everything.as_text())
     return 0

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from bot.matcher import index_for
 from bot.prefilter import Prefilter
 from bot.routes import SAFETY_INTENTS
-from bot.safety_model import SafetyModel, judge
+from bot.safety_model import THRESHOLD, SafetyModel, judge
 from bot.safety_rules import FLOOR_EXCLUDE, FLOOR_EXCLUDE_PATTERNS
 from bot.safety_rules import FLOOR_LEXICON as _BASE_LEXICON
 from bot.safety_rules import FLOOR_RULES as _BASE_RULES
@@ -91,22 +91,28 @@ _PRONOUNS = frozenset("he she they him her them his hers their theirs hes shes i
 # way, and the conversation layer reads the two together. Resemblance waits for it.
 _DANGLING = frozenset("to a an the and but or if of for with at in on about because when that "
                       "my his her their your".split())  # not "like", "so", "cos": fillers
+# ... unless the sentence ended where someone is: "theyre walking towards the shop im in"
+_BEING = frozenset(f"{who} {be}" for who, be in (
+    ("i", "am"), ("we", "are"), ("they", "are"), ("he", "is"), ("she", "is"), ("i", "was"),
+    ("i", "live"), ("we", "live"), ("i", "stay"), ("i", "sleep"), ("i", "work")))
 
 
 # Asking for help, or something done to the writer: the veto never applies (see
 # Screen._reads_as_harmless). Read on the normalised text ("cant" is "cannot").
-_ASKS_OR_SAYS_ME_RE = re.compile(
+_ASKS_RE = re.compile(
     r"\b(?:talk|speak|chat) to (?:someone|somebody|anyone|a person|an adult|a human|you)\b"
     r"|\b(?:get|need|want|find|ask for) (?:some )?help\b|\bhelp me\b"
-    r"|\bwho (?:do|can|should|could) i (?:tell|talk|speak|call|ring|go)\b"
-    r"|\b\w+(?:s|ed|ing)? me\b(?! (?:too|up|as|and|so|at|in|out|back|lol)\b)"
+    r"|\bwho (?:do|can|should|could) i (?:tell|talk|speak|call|ring|go)\b")
+_SAYS_ME_RE = re.compile(
+    r"\b\w+(?:s|ed|ing)? me\b(?! (?:too|up|as|and|so|at|in|out|back|lol)\b)"
     r"|\bmyself\b|\bi am (?:being|getting)\b")
 
 
 def _judgeable(text: str) -> bool:
     """Enough of a finished message for the resemblance layers (fuzzy and learned)."""
     words = text.split()
-    return _substance(text) >= 2 and bool(words) and words[-1] not in _DANGLING
+    return (_substance(text) >= 2 and bool(words)
+            and (words[-1] not in _DANGLING or " ".join(words[-3:-1]) in _BEING))
 
 
 def _substance(text: str) -> int:
@@ -129,7 +135,14 @@ WINDOW = 3500  # characters the floor reads at a time in a very long message
 # 8,000-character one does. Disclosures come at the start or the end of a long paste.
 EDGE = 4000
 HARMLESS = 0.85  # the learned layer's veto on a rule's verdict (see _reads_as_harmless)
+HARMLESS_ME = 0.95  # ... on one that says something is done to the writer ("kill me")
 HARMLESS_WORDS = 30  # ... only for messages this short, where all of it is the context
+# A short message gives the learned layer few features to read ("upcoming stuff for 16+"
+# read as running away at 0.50): under SHORT_WORDS words of substance it needs
+# SHORT_THRESHOLD, the threshold before set P. On A-P, each left out in turn: 4 fewer
+# disclosures caught of 5687, 2 fewer false alarms of 3811; it is for ordinary questions.
+SHORT_THRESHOLD = 0.6
+SHORT_WORDS = 4
 KIND_SURE = 0.5  # the learned layer names the kind when it gives one kind this probability
 KIND_DOUBT = 0.2  # ... and gives the kind the rules chose less than this
 
@@ -279,7 +292,8 @@ class Screen:
             # Where a look-alike was cut out ("beat me at fifa"), the whole message must
             # read as harm too: the cut removes the context that made it harmless.
             model_probs = self.model.read(learn_text)  # once: the kind choice reuses it
-            learned = judge(model_probs)
+            learned = judge(model_probs, SHORT_THRESHOLD if _substance(learn_text) < SHORT_WORDS
+                            else THRESHOLD)
             if learned is not None and norm.text.split() != learn_text.split():
                 learned = learned if self.model.verdict(norm.text) is not None else None
             if learned is not None:
@@ -363,17 +377,21 @@ class Screen:
         that the model knows words of: emoji alone, one word, or a disclosure inside a long
         ramble keep their rule's verdict; without a catalogue (the floor alone) there is no
         veto. It never sets aside a message that asks for help ("can i talk to someone
-        about my dad hitting me") or says something is done to the writer ("hits me",
-        "im being groomed"): the model has learned that such questions are usually about
-        services, and that is exactly how young people ask.
+        about my dad hitting me"): the model has learned that such questions are usually
+        about services, and that is exactly how young people ask. One that says something
+        is done to the writer ("hits me", "im being groomed") needs HARMLESS_ME: "this
+        heat is going to kill me", "this queue, shoot me now lol". Leaving each of the
+        blind sets A-P out of training in turn, 0.95 set aside 13 of their 72 false alarms
+        and no disclosure; 0.90 set aside one disclosure.
         """
-        if norm is not None and _ASKS_OR_SAYS_ME_RE.search(norm.text):
+        if norm is None or _ASKS_RE.search(norm.text):
             return None
-        if (self.model is None or norm is None or not _judgeable(norm.text)
+        if (self.model is None or not _judgeable(norm.text)
                 or len(norm.text.split()) > HARMLESS_WORDS):
             return None  # a long message's chatter must not outvote what a rule found in it
+        need = HARMLESS_ME if _SAYS_ME_RE.search(norm.text) else HARMLESS
         calm = self.model.harmless(norm.text)
-        return calm if calm is not None and calm >= HARMLESS else None
+        return calm if calm is not None and calm >= need else None
 
     def _fuzzy_pass(self, ranked: list[Candidate], need: float) -> set[str]:
         """Safety intents scoring at least `need` and leading every other intent."""

@@ -4,10 +4,10 @@ Classes: "none" and each safety intent. Training data: the safety intents' examp
 intent), every other intent's examples and the safety intents' negative examples ("none"),
 and the shipped corpus of bot/safety_corpus.py (written examples and measured blind sets).
 Harmless and harmful messages weigh the same in all, however many of each there are.
-Features: words, word pairs and character 4-grams inside longer words of the normalised
-text, so it reads phrasings and spellings that no single rule names. Multinomial logistic
-regression, full-batch Adagrad in numpy, fixed iterations: the same data always gives the
-same model, and a process reuses it while the data is unchanged.
+Features: words, word pairs, pairs one word apart and character 4-grams inside longer words
+of the normalised text, so it reads phrasings and spellings that no single rule names.
+Multinomial logistic regression, full-batch Adagrad in numpy, fixed iterations: the same
+data always gives the same model, and a process reuses it while the data is unchanged.
 
 It fires when the probability of any harm (one minus "none") reaches THRESHOLD, for the
 likeliest kind, and it can set aside a rule's verdict on a short message it reads as
@@ -19,6 +19,10 @@ kind 0.882, false alarms 3.8%; with no penalty 0.964, 0.922 and 1.9%. The penalt
 the weights of rare words down, so a phrase seen in a few disclosures could not outweigh the
 common words around it. On A-M, without it: 0.55 caught 0.982 with 2.4% false alarms, 0.60
 0.980 with 2.1%, 0.65 0.977 with 1.9%. 0.60 after blind set M, measured at 0.55, gave 4.2%.
+On A-P (after set P): pairs one word apart ("hood up class", "bus late not") and 80
+steps instead of 40 give sharper probabilities with fewer false alarms, so the threshold
+could come down to 0.45: 5614 of 5687 disclosures caught with 56 false alarms in 3811
+look-alikes, against 5587 and 59 before; indirect disclosures 772/802, from 756.
 """
 
 from __future__ import annotations
@@ -40,12 +44,12 @@ if TYPE_CHECKING:
     from bot.catalogue_types import Catalogue
     from bot.text import Normaliser
 
-THRESHOLD = 0.6
-ITERATIONS = 40
+THRESHOLD = 0.45
+ITERATIONS = 80
 LEARNING_RATE = 1.0
 L2 = 0.0  # see the module docstring
 NONE = "none"
-MODEL_VERSION = 3  # raise when features() or fit() change: cached models are then retrained
+MODEL_VERSION = 4  # raise when features() or fit() change: cached models are then retrained
 MIN_COUNT = 2  # a feature seen in one training message only is noise, and memory
 # Topics whose examples are often someone else's harm ("found a knife in my sons school
 # bag", "my mate has been carrying a blade"): neither harmless nor the writer's own, so the
@@ -56,12 +60,14 @@ _TRAINED: dict[str, SafetyModel] = {}
 
 
 def features(text: str) -> list[str]:
-    """Words, word pairs and the character 4-grams inside longer words of a normalised
-    message. Character n-grams across word boundaries ("ot t") proved noise: they let a
-    fragment such as "but i cannot tell" look like a disclosure."""
+    """Words, word pairs, pairs one word apart ("keep hood" in "keep my hood up") and the
+    character 4-grams inside longer words of a normalised message. Character n-grams across
+    word boundaries ("ot t") proved noise: they let a fragment such as "but i cannot tell"
+    look like a disclosure."""
     words = text.split()
     feats = [f"w:{w}" for w in words]
     feats += [f"b:{a} {b}" for a, b in pairwise(words)]
+    feats += [f"s:{a} {c}" for a, c in zip(words, words[2:], strict=False)]
     for w in words[:60]:
         if len(w) >= 5:
             padded = f" {w} "

@@ -223,6 +223,9 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\b(?:emjadult|emjbody)\b.{0,40}\b(?:emjpic|wants|me|send|pics)\b",
     ),
     "hurting_others": (
+        # a gun pointed at them: "🔫👉 that lot, on my life" (blind set P)
+        r"\bemj(?:gun|knife)\s+emjat\s+(?:(?:that|them|those|this) (?:lot|boy|boys|guy|man|"
+        r"yute|kid|one|ones|man dem)|them|him|her|dem|man dem|opps|the opps)\b",
         # "smash his head in", "cave his face in" (found on blind set J)
         r"\b(?:smash|cave|kick|bash|knock|stamp)\w*\s+(?:his|her|their|them|him|that \w+s)\s+"
         r"(?:head|face|skull|teeth)\s+in\b(?!\s+(?:at|on|in)\s+(?:fifa|tekken|fortnite|cod|"
@@ -325,6 +328,8 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"(?:couch|sofa|settee|floor) to (?:couch|sofa|settee|floor)\b",
         r"\b(?:no ?one|nobody|no where|nowhere)\s+(?:to stay with|to stay at|to take me in|"
         r"will take me in)\b(?!\s+(?:this|next|at|for|on|during|over) )",
+        r"^(?:(?:i|i have|i was|just|got|been|i got|i been|i just got) )?(?:kicked|chucked|"
+        r"thrown|turfed) out(?: again| tonight| right now| now)?$",  # the whole message
         r"\b(?:got|been|was|get|getting|has been)\s+(?:kicked|chucked|thrown|turfed)\s+out\b"
         r"(?!\s+of (?:the )?(?:school|class|lesson|club|shop|game|group|gc|chat|team|party|college|"
         r"uni|lobby|cinema))",
