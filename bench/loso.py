@@ -1,6 +1,7 @@
 """Leave one blind set out: how the learned safety layer does on a set it never trained on.
 
-    python -m bench loso [SETS ...] [--threshold P] [--veto P] [--kind-sure P] [--l2 X]
+    python -m bench loso [SETS ...] [--threshold P] [--short P] [--veto P] [--veto-me P]
+                         [--kind-sure P] [--l2 X]
 
 For each measured blind set in bot/data/safety_corpus/ (blind_a.yaml ...), the learned layer
 trains on everything except that set, and the set goes through the whole engine as in
@@ -26,6 +27,8 @@ def main(argv: list[str]) -> int:
     p.add_argument("sets", nargs="*", help="set letters, e.g. e f g (default: every set)")
     p.add_argument("--threshold", type=float, help="the learned layer's threshold")
     p.add_argument("--veto", type=float, help="the veto's probability of harmless")
+    p.add_argument("--veto-me", type=float, help="... for a message that says 'kill me'")
+    p.add_argument("--short", type=float, help="the threshold under four words of substance")
     p.add_argument("--kind-sure", type=float, help="probability at which it names the kind")
     p.add_argument("--l2", type=float, help="weight penalty")
     p.add_argument("--show", type=int, default=0, help="list up to N misses per set")
@@ -43,6 +46,10 @@ def main(argv: list[str]) -> int:
         safety.THRESHOLD = args.threshold
     if args.veto is not None:
         safety.HARMLESS = args.veto
+    if args.veto_me is not None:
+        safety.HARMLESS_ME = args.veto_me
+    if args.short is not None:
+        safety.SHORT_THRESHOLD = args.short
     if args.kind_sure is not None:
         safety.KIND_SURE = args.kind_sure
     if args.l2 is not None:

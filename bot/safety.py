@@ -91,28 +91,29 @@ _PRONOUNS = frozenset("he she they him her them his hers their theirs hes shes i
 # way, and the conversation layer reads the two together. Resemblance waits for it.
 _DANGLING = frozenset("to a an the and but or if of for with at in on about because when that "
                       "my his her their your".split())  # not "like", "so", "cos": fillers
-# ... unless the sentence ended where someone is: "theyre walking towards the shop im in"
-_BEING = frozenset(f"{who} {be}" for who, be in (
-    ("i", "am"), ("we", "are"), ("they", "are"), ("he", "is"), ("she", "is"), ("i", "was"),
-    ("i", "live"), ("we", "live"), ("i", "stay"), ("i", "sleep"), ("i", "work")))
 
 
-# Asking for help, or something done to the writer: the veto never applies (see
-# Screen._reads_as_harmless). Read on the normalised text ("cant" is "cannot").
+# Asking for help: the veto never applies; something done to the writer: it needs
+# HARMLESS_ME (see Screen._reads_as_harmless). Read on the normalised text ("cant" is
+# "cannot").
 _ASKS_RE = re.compile(
     r"\b(?:talk|speak|chat) to (?:someone|somebody|anyone|a person|an adult|a human|you)\b"
     r"|\b(?:get|need|want|find|ask for) (?:some )?help\b|\bhelp me\b"
     r"|\bwho (?:do|can|should|could) i (?:tell|talk|speak|call|ring|go)\b")
 _SAYS_ME_RE = re.compile(
-    r"\b\w+(?:s|ed|ing)? me\b(?! (?:too|up|as|and|so|at|in|out|back|lol)\b)"
-    r"|\bmyself\b|\bi am (?:being|getting)\b")
+    r"\b\w+(?:s|ed|ing)? me\b(?! (?:too|as|and|so)\b)|\bmyself\b|\bi am (?:being|getting)\b")
+# Someone who could do it: with one of these named, a "kill me" is never set aside.
+_SOMEONE_RE = re.compile(
+    r"\b(?:he|she|they|hes|shes|him|her|them|someone|somebody|mum|mom|mother|dad|father|"
+    r"step ?(?:dad|mum)|parents?|carers?|brother|sister|bro|sis|uncle|aunt|auntie|nan|grandad|"
+    r"cousin|boyfriend|girlfriend|bf|gf|partner|ex|man|men|boys?|guys?|girls?|gang|olders?|"
+    r"rivals|people|teacher)\b")
 
 
 def _judgeable(text: str) -> bool:
     """Enough of a finished message for the resemblance layers (fuzzy and learned)."""
     words = text.split()
-    return (_substance(text) >= 2 and bool(words)
-            and (words[-1] not in _DANGLING or " ".join(words[-3:-1]) in _BEING))
+    return _substance(text) >= 2 and bool(words) and words[-1] not in _DANGLING
 
 
 def _substance(text: str) -> int:
@@ -379,17 +380,19 @@ class Screen:
         veto. It never sets aside a message that asks for help ("can i talk to someone
         about my dad hitting me"): the model has learned that such questions are usually
         about services, and that is exactly how young people ask. One that says something
-        is done to the writer ("hits me", "im being groomed") needs HARMLESS_ME: "this
-        heat is going to kill me", "this queue, shoot me now lol". Leaving each of the
-        blind sets A-P out of training in turn, 0.95 set aside 13 of their 72 false alarms
-        and no disclosure; 0.90 set aside one disclosure.
-        """
+        is done to the writer ("hits me lol", "im being groomed") is never set aside when it
+        names someone who could do it (a person, a relative, "they"), and otherwise needs
+        HARMLESS_ME: "this heat is going to kill me", "this queue, shoot me now lol"."""
         if norm is None or _ASKS_RE.search(norm.text):
             return None
         if (self.model is None or not _judgeable(norm.text)
                 or len(norm.text.split()) > HARMLESS_WORDS):
             return None  # a long message's chatter must not outvote what a rule found in it
-        need = HARMLESS_ME if _SAYS_ME_RE.search(norm.text) else HARMLESS
+        need = HARMLESS
+        if _SAYS_ME_RE.search(norm.text):
+            if _SOMEONE_RE.search(norm.text):
+                return None  # "my dad is going to kill me this time": never set aside
+            need = HARMLESS_ME
         calm = self.model.harmless(norm.text)
         return calm if calm is not None and calm >= need else None
 

@@ -223,9 +223,6 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\b(?:emjadult|emjbody)\b.{0,40}\b(?:emjpic|wants|me|send|pics)\b",
     ),
     "hurting_others": (
-        # a gun pointed at them: "🔫👉 that lot, on my life" (blind set P)
-        r"\bemj(?:gun|knife)\s+emjat\s+(?:(?:that|them|those|this) (?:lot|boy|boys|guy|man|"
-        r"yute|kid|one|ones|man dem)|them|him|her|dem|man dem|opps|the opps)\b",
         # "smash his head in", "cave his face in" (found on blind set J)
         r"\b(?:smash|cave|kick|bash|knock|stamp)\w*\s+(?:his|her|their|them|him|that \w+s)\s+"
         r"(?:head|face|skull|teeth)\s+in\b(?!\s+(?:at|on|in)\s+(?:fifa|tekken|fortnite|cod|"
@@ -458,5 +455,15 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"emjhome|emjpin|tomorrow|said|sent)\b",
         r"\b(?:sent|sending|dms?)\b.{0,20}\bemj(?:knife|gun|grave)\b",
         r"\bemjgun\b.{0,10}\bemjat\b.{0,10}\bme\b",
+        # a short message that someone did it to the writer: "he choked me", "they beat me
+        # up", "got jumped" (a review's probes); the learned layer names the kind when sure
+        r"^(?:he|she|they|someone|somebody|some (?:man|guy|boy|boys|girl|girls|people|lads)|"
+        r"a (?:man|guy|boy|girl|lad)|my (?:\w+ )?(?:mum|dad|brother|sister|bf|boyfriend|gf|"
+        r"girlfriend|ex|step dad|stepdad|uncle|cousin))\s+(?:just\s+|has\s+|have\s+)?"
+        r"(?:choked|strangled|punched|hit|beat|battered|jumped|grabbed|pushed|slapped|"
+        r"attacked|forced|kicked|stabbed|burnt|burned|headbutted|smacked)\s+me\b",
+        r"^(?:i\s+)?(?:just\s+)?(?:got|been|was|have been)\s+(?:jumped|beaten up|battered|"
+        r"attacked|mugged|robbed|stabbed|slashed|choked|strangled)(?:\s+(?:again|today|"
+        r"tonight|earlier|last night|after school))?$",
     ),
 }

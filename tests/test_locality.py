@@ -53,8 +53,13 @@ def test_one_new_example_changes_no_safety_answer(intent_id: str, shipped: Catal
 
 def _learned_edge(engine: Engine, text: str) -> bool:
     """The shipped engine's answer rests on the learned layer alone, within 0.05 of its
-    threshold either way (or on nothing: a miss the edited engine's learned layer caught)."""
+    threshold either way (or on nothing: a miss the edited engine's learned layer caught).
+    Its threshold is THRESHOLD, or SHORT_THRESHOLD for a message with few words."""
+    from bot.safety import SHORT_THRESHOLD
     from bot.safety_model import THRESHOLD
+
+    def near(p: float) -> bool:
+        return any(abs(p - t) <= 0.05 for t in (THRESHOLD, SHORT_THRESHOLD))
 
     r = engine.respond(text, now=WEDNESDAY_EVENING)
     if r.safety is None:
@@ -62,11 +67,11 @@ def _learned_edge(engine: Engine, text: str) -> bool:
         norm = engine.index.normaliser.normalise(text)
         judged = engine.screen_.views(text, norm)[-1]  # what the learned layer reads: the
         probs = model.probabilities(judged) if model is not None else {}  # exclusions cut
-        return bool(probs) and abs((1 - probs.get("none", 1.0)) - THRESHOLD) <= 0.05
+        return bool(probs) and near(1 - probs.get("none", 1.0))
     notes = [n for n in r.notes if "learned layer" in n or "rule" in n or "close to" in n]
     if not notes or not all("learned layer: probability" in n for n in notes):
         return False
-    return all(abs(float(n.rsplit(" ", 1)[1]) - THRESHOLD) <= 0.05 for n in notes)
+    return all(near(float(n.rsplit(" ", 1)[1])) for n in notes)
 
 
 def test_add_example_edits_only_that_intent(tmp_path: Path) -> None:

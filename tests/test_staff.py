@@ -184,7 +184,7 @@ def versions(make_catalogue: Callable[..., Path], tmp_path: Path) -> tuple[Path,
         encoding="utf-8")
     threatened = new / "intents" / "threatened.yaml"
     threatened.write_text(threatened.read_text(encoding="utf-8").replace(
-        "phrases: [threatened me]", "phrases: [threatened me, purple van parked up]"),
+        "phrases: [threatened me]", "phrases: [threatened me, zorblax quuxed the flibber]"),
         encoding="utf-8")
     return old, new
 
@@ -193,7 +193,7 @@ MESSAGES = """\
 - {text: "any football near me", intent: sport}
 - {text: "any football near me", intent: sport}
 - {text: "any boxing studio for beats", intent: music}
-- {text: "the purple van parked up again", intent: threatened}
+- {text: "the zorblax quuxed the flibber", intent: threatened}
 - {text: "where can i record a song", intent: music}
 """
 
@@ -214,7 +214,7 @@ def test_replay_lists_changes_safety_first(versions: tuple[Path, Path], tmp_path
     assert groups[0].startswith("SAFETY  ") and groups[0].endswith("-> threatened (safety): 1")
     assert "sport -> sport (same intent, different reply text): 2" in groups
     assert any(g.startswith("sport -> music: 1") or g.endswith("-> music: 1") for g in groups)
-    assert '  - "the purple van parked up again"  [labelled threatened: now right]' in lines
+    assert '  - "the zorblax quuxed the flibber"  [labelled threatened: now right]' in lines
     assert '  - "any football near me" (x2)  [labelled sport]' in lines
     assert "where can i record a song" not in out  # unchanged answers are not listed
 
@@ -224,7 +224,7 @@ def test_replay_text_file_and_json(versions: tuple[Path, Path], tmp_path: Path,
     """A plain text file works too (one message a line); --json has the same groups."""
     old, new = versions
     f = tmp_path / "messages.txt"
-    f.write_text("the purple van parked up again\n\nwhere can i record a song\n",
+    f.write_text("the zorblax quuxed the flibber\n\nwhere can i record a song\n",
                  encoding="utf-8")
     code, out, _ = run(capsys, "replay", "--old", str(old), "--new", str(new), str(f), "--json")
     assert code == 0
@@ -245,13 +245,13 @@ def test_replay_from_log(versions: tuple[Path, Path], tmp_path: Path,
     with Store.open(data, b"k" * 32) as store:
         ref = store.conversation_ref("telegram", 42)
         for text in ("/start", "any football near me", "[button menu]",
-                     "the purple van parked up again 07700 900123"):
+                     "the zorblax quuxed the flibber 07700 900123"):
             store.log_turn(ref, "telegram", text, engine.respond(text))
     code, out, _ = run(capsys, "replay", "--old", str(old), "--new", str(new), "--from-log",
                        "--data-dir", str(data))
     assert code == 0
     assert out.startswith("2 of 2 messages would be answered differently (1 safety change(s)).")
-    assert '"the purple van parked up again [' in out  # listed as the log holds it:
+    assert '"the zorblax quuxed the flibber [' in out  # listed as the log holds it:
     assert "07700" not in out  # redacted  # the log holds only redacted text
     assert "/start" not in out and "[button menu]" not in out
 
