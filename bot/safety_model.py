@@ -22,7 +22,8 @@ common words around it. On A-M, without it: 0.55 caught 0.982 with 2.4% false al
 On A-P (after set P): pairs one word apart ("hood up class", "bus late not") and 80
 steps instead of 40 give sharper probabilities with fewer false alarms, so the threshold
 could come down to 0.45: 5614 of 5687 disclosures caught with 56 false alarms in 3811
-look-alikes, against 5587 and 59 before; indirect disclosures 772/802, from 756.
+look-alikes, against 5587 and 59 before; indirect disclosures 772/802, from 756. (With
+the review fixes that followed, which veto less, 5610 and 67.)
 """
 
 from __future__ import annotations

@@ -301,14 +301,15 @@ def test_a_third_reviewers_probes(engine: Engine) -> None:
 @pytest.mark.parametrize(("name", "caught", "right", "alarms"), [
     ("blind_q.yaml", 356, 339, 5),  # measured once on 08d3391, before the review fixes
     ("blind_r.yaml", 353, 338, 3),  # written with Q, measured once on the same code
+    ("blind_t.yaml", 354, 342, 4),  # measured once on 8897d21, this code: the figure to quote
 ])
 def test_the_last_blind_sets_stay_at_their_measured_figures(name: str, caught: int,
                                                             right: int, alarms: int,
                                                             engine: Engine) -> None:
-    """Blind sets Q and R, measured once each on 08d3391 and never trained on
-    (docs/safeguarding.md); the review fixes after them left both where they were. Kept in
-    tests/data so that any change that makes them worse fails. They join the learned
-    layer's corpus when the next fresh set is written."""
+    """Blind sets Q and R (measured once each on 08d3391; the review fixes after them left
+    both where they were) and T (measured once on this safety code), never trained on
+    (docs/safeguarding.md). Kept in tests/data so that any change that makes them worse
+    fails. They join the learned layer's corpus when the next fresh set is written."""
     from pathlib import Path
 
     cases = load_cases(Path(__file__).parent / "data" / name)
