@@ -41,9 +41,7 @@ def main(argv: list[str]) -> int:
     from bot.safety_eval import SafetyReport, load_cases, measure
 
     if args.threshold is not None:
-        safety_model.SafetyModel.verdict.__defaults__ = (args.threshold,)
-        safety_model.judge.__defaults__ = (args.threshold,)
-        safety.THRESHOLD = args.threshold
+        safety.THRESHOLD = args.threshold  # the screen passes it to the model's judge()
     if args.veto is not None:
         safety.HARMLESS = args.veto
     if args.veto_me is not None:

@@ -296,7 +296,8 @@ class Screen:
             learned = judge(model_probs, SHORT_THRESHOLD if _substance(learn_text) < SHORT_WORDS
                             else THRESHOLD)
             if learned is not None and norm.text.split() != learn_text.split():
-                learned = learned if self.model.verdict(norm.text) is not None else None
+                whole = judge(self.model.read(norm.text), THRESHOLD)
+                learned = learned if whole is not None else None
             if learned is not None:
                 soft[learned[0]] = soft.get(learned[0], 0) + 1
                 fuzzy.setdefault(learned[0], 0.0)

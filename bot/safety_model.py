@@ -179,10 +179,6 @@ class SafetyModel:
         character n-grams alone never decide anything."""
         return self.probabilities(text) if self.knows_a_pair(text) else {}
 
-    def verdict(self, text: str, threshold: float = THRESHOLD) -> tuple[str, float] | None:
-        """(safety intent, probability of any harm) for `text`: see `judge`."""
-        return judge(self.read(text), threshold)
-
     def knows_a_pair(self, text: str) -> bool:
         return any(f"b:{a} {b}" in self.vocab for a, b in pairwise(text.split()))
 
@@ -192,7 +188,7 @@ class SafetyModel:
         return probs.get(NONE) if probs else None
 
 
-def judge(probs: dict[str, float], threshold: float = THRESHOLD) -> tuple[str, float] | None:
+def judge(probs: dict[str, float], threshold: float) -> tuple[str, float] | None:
     """(safety intent, probability of any harm) when that probability reaches the threshold:
     the intent is the likeliest kind. Summing the kinds matters: a message can be plainly
     about harm while its probability is split between two kinds (threatened, or danger right
