@@ -52,7 +52,7 @@ EMOJI_MARKERS: dict[str, str] = {
     "🔞": "emjadult", "🍑": "emjbody", "🍆": "emjbody", "📦": "emjpackage",
     "💷": "emjmoney", "💰": "emjmoney", "💵": "emjmoney", "🚆": "emjtrain", "🏚": "emjhouse",
     "📍": "emjpin", "😡": "emjangry", "😤": "emjangry", "🤬": "emjangry", "👉": "emjat",
-    "➡": "emjat", "🍺": "emjdrink",
+    "➡": "emjat", "🍺": "emjdrink", "🎯": "emjtarget",
 }
 
 _CARER = (r"(?:mum|mother|dad|father|older bro|big bro|bro|sis|step (?:dad|mum)|parents?|"
@@ -226,6 +226,7 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\b(?:emjadult|emjbody)\b.{0,40}\b(?:emjpic|wants|me|send|pics)\b",
     ),
     "hurting_others": (
+        r"\bemj(?:gun|knife)\s+emjrun\b.{0,20}\btonight\b",
         # "hes getting dealt with", "ride out on the opps" (blind set S)
         r"\b(?:he is|they are|he will be|they will be)\s+(?:getting|going to get|about to get)"
         r"\s+dealt with\b",
@@ -324,7 +325,8 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\b(?:where|how) (?:can|do|could) i (?:get|buy)\s+(?:a|an)\s+(?:knife|blade|gun|"
         r"strap|weapon|zombie knife|machete|pepper spray|knuckle ?duster)\b",
         r"\bemj(?:knife|gun)\b.{0,30}\b(?:emj(?:bag|coat|pocket)|bag|pocket|on me|carry|"
-        r"carrying|protection|school|just in case|waistband|safer|everyday)\b",
+        r"carrying|protection|school|just in case|waistband|safer|everyday|should i (?:get|buy|"
+        r"cop)|which (?:one|1) should i)\b",
         r"\bemj(?:bag|coat|pocket)\b.{0,10}\bemj(?:knife|gun)\b",
     ),
     "running_away": (
@@ -347,6 +349,7 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\b(?:been gone|gone missing|missing)\s+(?:for\s+)?(?:\d+|two|three|a few|couple of)"
         r" days\b",
         r"\bemjbus\b.{0,5}\bemjsleep\b",
+        r"\bemjbed\b\W{0,5}(?:\w+ )?(?:got|been|was) (?:chucked|kicked|thrown|turfed)\b",
         r"\b(?:i|i am|i will|ill|going to|want to|wanna|thinking (?:of|about)|gonna|might|"
         r"planning to|plan to|about to|have|already|just|we|should i|i have|i just|i might|"
         r"i keep thinking about)\s+(?:\w+\s+){0,2}(?:run|running|ran)\s+(?:away|off)\b"
@@ -377,6 +380,12 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\b(?:changed the locks|locked me out|locked out)\b.{0,40}\b(?:mum|dad|home|tonight|"
         r"nowhere|freezing|cold)\b",
         r"\bmissing\b.{0,25}\b(?:from home|police (?:are|r) looking)\b",
+        # shut out by family, and asking where to sleep (found on blind set V)
+        rf"\b{_CARER}\b.{{0,20}}\b(?:will not|would not|does not|did not|never|refuses? to|"
+        r"refused to) let (?:me|you|us|him|her) (?:back )?in(?:side)?\b"
+        r"(?! (?:the|my|his|her|on|to)\b)",
+        r"\bwhere (?:can|could|do|should|would|am) (?:i|you|we) (?:going to |supposed to )?"
+        r"(?:sleep|kip)\b(?! (?:over|at (?:the )?(?:festival|camp|sleepover)))",
         r"\b(?:my|our) (?:\w+ ){0,2}(?:sister|brother|bro|sis|mate|friend|cousin|son|daughter|"
         r"kid|child)\s+(?:has\s+|just\s+)?(?:ran|run|has run)\s+(?:away|off)\b",
         r"\b(?:not|never) (?:come|coming|go|going) (?:back|home)\b",
@@ -411,6 +420,7 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\bemj(?:knife|blood)\b.{0,30}\b(?:arm|arms|wrist|wrists|leg|legs|thigh|thighs|"
         r"myself|skin)\b",
         r"^\s*emjknife\s+(?:emj(?:sad|scared)\s*)+$",
+        r"\bemjsad\s+emjat\s+emj(?:grave|bridge|rope|pills)\b",  # sad, then a grave
         r"\bemj(?:pills)\b.{0,20}\bemjpills\b.{0,20}\bemj(?:pills|grave|drink)\b",
     ),
     "emergency": (
@@ -460,9 +470,14 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\b(?:i am|i feel like i am|i think i am|i feel i am|we are|i might be|i could be)\s+"
         r"(?:really\s+|so\s+|actually\s+)?(?:in danger|not safe|unsafe)\b",
         r"\bemj(?:knife|gun|grave)\b.{0,30}\b(?:dms|dm|my door|front door|my house|my address|"
-        r"emjhome|emjpin|tomorrow|said|sent)\b",
-        r"\b(?:sent|sending|dms?)\b.{0,20}\bemj(?:knife|gun|grave)\b",
+        r"emjhome|emjpin|tomorrow|said|sent|msgs|messages|texts|story|comments)\b",
+        r"\b(?:sent|sending|dms?|msgs|messages|texts|comments)\b.{0,20}\bemj(?:knife|gun|grave)\b",
         r"\bemjgun\b.{0,10}\bemjat\b.{0,10}\bme\b",
+        # a threat quoted from a phone, and a price on a head in emoji (found on blind sets)
+        r"\b(?:phone|msgs?|messages?|texts?|texting|dms?|story|comments?|snap|voice ?notes?)\b"
+        r".{0,15}\b(?:your|you are|youre) (?:dead|next)\b(?! (?:in|to|for|on|up|at|if|meat|lol|"
+        r"lmao|haha)\b)",
+        r"\bemjtarget\b.{0,20}\b(?:emjmoney|emjknife|emjgun|on (?:my|me|his|her) (?:head|back))",
         # strangers asking where the writer lives (blind set S)
         r"\b(?:randoms|strangers|people i do not know|they|man dem|rivals)\b.{0,30}\b(?:asking|"
         r"asked|ask|asks)\s+(?:me\s+)?(?:what|which)\s+(?:estate|ends|road|street|block|"
