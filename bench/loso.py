@@ -63,7 +63,7 @@ def main(argv: list[str]) -> int:
             return [] if path.name == left_out else read(path, data)
 
         safety_corpus._read = without
-        safety_corpus._load.cache_clear()
+        safety_corpus.forget()
         engine = Engine(load_or_raise(REPO))
         report = measure(engine, load_cases(safety_corpus.CORPUS / left_out))
         print(f"{letter}: recall {report.recall():.3f}  right kind {report.right_intent():.3f}"
@@ -72,6 +72,6 @@ def main(argv: list[str]) -> int:
             print(report.as_text(args.show))
         everything.results += report.results
     safety_corpus._read = read
-    safety_corpus._load.cache_clear()
+    safety_corpus.forget()
     print("all:", everything.as_text())
     return 0

@@ -100,14 +100,16 @@ class SafetyModel:
             raw += [(ex, label) for ex in intent.examples]
             if intent.id in classes:
                 raw += [(ex, 0) for ex in intent.negative_examples]
-        for text, kind in (safety_corpus.messages() if corpus is None else corpus):
-            raw.append((text, classes.index(kind) if kind in classes else 0))
+        given = None if corpus is None else tuple(corpus)
         key = hashlib.sha256(repr((  # the data, what the normaliser knows, and this code
             MODEL_VERSION, ITERATIONS, LEARNING_RATE, L2, MIN_COUNT, classes, raw,
+            safety_corpus.digest() if given is None else given,
             sorted(normaliser.lexicon.items()), sorted(normaliser.vocabulary),
         )).encode()).hexdigest()
         model = _TRAINED.get(key) or model_cache.load(key, classes, SafetyModel)
-        if model is None:
+        if model is None:  # the corpus is read only now, and dropped once trained
+            for text, kind in (safety_corpus.messages() if given is None else given):
+                raw.append((text, classes.index(kind) if kind in classes else 0))
             texts = [normaliser.normalise(text).text for text, _ in raw]
             model = cls.fit(texts, [label for _, label in raw], classes)
             model_cache.save(key, model)

@@ -121,3 +121,34 @@ def test_an_unwritable_cache_only_costs_a_retraining(
     assert engine.screen_.model is not None
     assert engine.respond("fridge empty again and mum gone since monday").safety is not None
     assert "could not keep the trained safety model" in caplog.text
+
+
+def test_the_corpus_digest_follows_what_the_files_say(tmp_path: Path) -> None:
+    from bot.safety_corpus import digest, forget
+
+    _write(tmp_path, "written/self_harm.yaml", 'examples:\n  - "i want to disappear"\n')
+    before = digest(tmp_path)
+    _write(tmp_path, "written/self_harm.yaml", 'examples:\n  - "i want to vanish"\n')
+    forget()
+    assert digest(tmp_path) != before
+    _write(tmp_path, "written/self_harm.yaml", 'examples:\n  - "i want to disappear"\n')
+    forget()
+    assert digest(tmp_path) == before
+
+
+def test_a_start_that_loads_its_model_keeps_no_training_text(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The corpus (18,000 messages, about 4 MB) is read for its hash and for training only."""
+    from bot import safety_corpus
+
+    _fresh_process(monkeypatch, tmp_path)
+    Engine(load_or_raise(REPO))
+    _fresh_process(monkeypatch, tmp_path)
+
+    def no_reading(*_: object, **__: object) -> None:
+        raise AssertionError("read the training messages although the model was on disk")
+
+    monkeypatch.setattr(safety_corpus, "messages", no_reading)
+    engine = Engine(load_or_raise(REPO))
+    assert engine.screen_.model is not None
+    assert engine.respond("fridge empty again and mum gone since monday").safety is not None
