@@ -31,7 +31,8 @@ from bot.safety_model import THRESHOLD, SafetyModel, judge
 from bot.safety_rules import FLOOR_EXCLUDE, FLOOR_EXCLUDE_PATTERNS
 from bot.safety_rules import FLOOR_LEXICON as _BASE_LEXICON
 from bot.safety_rules import FLOOR_RULES as _BASE_RULES
-from bot.safety_rules_more import EMOJI_MARKERS, MORE_LEXICON, MORE_RULES
+from bot.safety_rules_more import MORE_RULES
+from bot.safety_words import MORE_LEXICON, emoji_view
 from bot.text import STOPWORDS, Normalised, Normaliser
 
 if TYPE_CHECKING:
@@ -43,26 +44,6 @@ log = logging.getLogger(__name__)
 FLOOR_LEXICON: dict[str, str] = {**_BASE_LEXICON, **MORE_LEXICON}
 FLOOR_RULES: dict[str, tuple[str, ...]] = {
     i: _BASE_RULES.get(i, ()) + MORE_RULES.get(i, ()) for i in SAFETY_INTENTS}
-_EMOJI_RE = re.compile("|".join(re.escape(e) for e in sorted(EMOJI_MARKERS, key=len,
-                                                                reverse=True)))
-
-
-# A message that names a toy gun uses 🔫 for it ("water pistols ready 🔫👉 them").
-_TOY_GUN_RE = re.compile(r"\b(?:water|nerf|toy|cap|paintball|airsoft|bb|glue|laser)\s*(?:pistols?|"
-                         r"guns?|blasters?|fight|tag)\b|\bsuper ?soakers?\b|\bpaintball\w*\b",
-                         re.IGNORECASE)
-
-
-def emoji_view(text: str) -> str | None:
-    """The message with meaningful emoji as marker words ("emjknife"), or None if none."""
-    if text.isascii() or not _EMOJI_RE.search(text):
-        return None
-    toy = _TOY_GUN_RE.search(text) is not None
-
-    def marker(m: re.Match[str]) -> str:
-        word = EMOJI_MARKERS[m[0]]
-        return " toy " if toy and word == "emjgun" else f" {word} "
-    return _EMOJI_RE.sub(marker, text)
 
 
 # The fuzzy layer fires for a safety intent that scores at least match_threshold +
