@@ -81,13 +81,16 @@ _PRONOUNS = frozenset("he she they him her them his hers their theirs hes shes i
 
 # A message ending in one of these is unfinished ("i honestly want to"): the rest is on its
 # way, and the conversation layer reads the two together. Resemblance waits for it.
-_DANGLING = frozenset("a an the and but or if of for with at because "
+_DANGLING = frozenset("to a an the and but or if of for with at because when that "
                       "my his her their your".split())  # not "like", "so", "cos": fillers
-# ... these end a short message that is unfinished ("i want to"), but also finish a longer
-# sentence ("so i dont have to see him when he gets in", "what estate im on", "a phone my
-# mum doesnt know about"): on blind sets M-V, left out in turn, half the indirect
-# disclosures the engine missed were set aside for ending in one of them.
-_DANGLING_SHORT = frozenset("to in on about when that".split())
+# ... these end a short message that is unfinished ("my step dad keeps coming in"), but
+# also finish a longer sentence ("so i dont have to see him when he gets in", "a phone my
+# mum doesnt know about"): on blind sets A-V, each left out in turn, half the indirect
+# disclosures the engine missed ended in one of them. From FINISHED_WORDS words of
+# substance such a message is read as finished. "to", "when" and "that" always wait: a
+# review found "i dont want to go back to" and "keeps barging into my room when" fire.
+_DANGLING_SHORT = frozenset("in on about".split())
+FINISHED_WORDS = 6
 
 
 # Asking for help: the veto never applies; something done to the writer: it needs
@@ -113,7 +116,7 @@ def _judgeable(text: str) -> bool:
     substance = _substance(text)
     if substance < 2 or not words or words[-1] in _DANGLING:
         return False
-    return words[-1] not in _DANGLING_SHORT or substance >= SHORT_WORDS
+    return words[-1] not in _DANGLING_SHORT or substance >= FINISHED_WORDS
 
 
 def _substance(text: str) -> int:

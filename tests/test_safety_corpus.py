@@ -124,31 +124,45 @@ def test_an_unwritable_cache_only_costs_a_retraining(
 
 
 def test_the_corpus_digest_follows_what_the_files_say(tmp_path: Path) -> None:
-    from bot.safety_corpus import digest, forget
+    """Read again whenever a file's size or time changes: an edit retrains the model."""
+    from bot.safety_corpus import digest
 
     _write(tmp_path, "written/self_harm.yaml", 'examples:\n  - "i want to disappear"\n')
     before = digest(tmp_path)
-    _write(tmp_path, "written/self_harm.yaml", 'examples:\n  - "i want to vanish"\n')
-    forget()
+    _write(tmp_path, "written/self_harm.yaml", 'examples:\n  - "i want to vanish away"\n')
     assert digest(tmp_path) != before
     _write(tmp_path, "written/self_harm.yaml", 'examples:\n  - "i want to disappear"\n')
-    forget()
     assert digest(tmp_path) == before
 
 
 def test_a_start_that_loads_its_model_keeps_no_training_text(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The corpus (18,000 messages, about 4 MB) is read for its hash and for training only."""
-    from bot import safety_corpus
+    """The corpus (18,000 messages, about 4 MB) is read for its hash and, when the model must
+    train, for training; nothing holds it afterwards."""
+    import gc
+    import tracemalloc
 
-    _fresh_process(monkeypatch, tmp_path)
-    Engine(load_or_raise(REPO))
-    _fresh_process(monkeypatch, tmp_path)
+    from bot import safety_corpus
 
     def no_reading(*_: object, **__: object) -> None:
         raise AssertionError("read the training messages although the model was on disk")
 
-    monkeypatch.setattr(safety_corpus, "messages", no_reading)
-    engine = Engine(load_or_raise(REPO))
+    tracemalloc.start()  # everything read from here on, training included, is traced
+    try:
+        _fresh_process(monkeypatch, tmp_path)
+        safety_corpus.forget()
+        Engine(load_or_raise(REPO))  # trains, reading the corpus
+        _fresh_process(monkeypatch, tmp_path)
+        safety_corpus.forget()  # as a new process: the hash is worked out again
+        monkeypatch.setattr(safety_corpus, "messages", no_reading)
+        engine = Engine(load_or_raise(REPO))
+        gc.collect()
+        snapshot = tracemalloc.take_snapshot()
+    finally:
+        tracemalloc.stop()
+    corpus_file = str(Path(safety_corpus.__file__))
+    kept = sum(s.size for s in snapshot.statistics("filename")
+               if s.traceback[0].filename == corpus_file)
+    assert kept < 100_000, f"{kept} bytes of training text still held"
     assert engine.screen_.model is not None
     assert engine.respond("fridge empty again and mum gone since monday").safety is not None
