@@ -91,6 +91,10 @@ _DANGLING = frozenset("to a an the and but or if of for with at because when tha
 # review found "i dont want to go back to" and "keeps barging into my room when" fire.
 _DANGLING_SHORT = frozenset("in on about".split())
 FINISHED_WORDS = 6
+# ... and a verb whose "to" ends a sentence ("dont know who to talk to"): read from four
+# words of substance (a second review's probes).
+_FINISHED_TO_RE = re.compile(r"\b(?:talk|speak|turn|listen|belong|look forward|reach out|"
+                             r"tell it) to$")  # not "go to": "i dont want to go back to"
 
 
 # Asking for help: the veto never applies; something done to the writer: it needs
@@ -114,7 +118,11 @@ def _judgeable(text: str) -> bool:
     """Enough of a finished message for the resemblance layers (fuzzy and learned)."""
     words = text.split()
     substance = _substance(text)
-    if substance < 2 or not words or words[-1] in _DANGLING:
+    if substance < 2 or not words:
+        return False
+    if words[-1] == "to":  # "who to talk to", "nothing to look forward to" are finished
+        return substance >= SHORT_WORDS and _FINISHED_TO_RE.search(text) is not None
+    if words[-1] in _DANGLING:
         return False
     return words[-1] not in _DANGLING_SHORT or substance >= FINISHED_WORDS
 

@@ -119,7 +119,8 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"(?:them|him|older men|men|his mates)\b.{0,20}\bdo (?:stuff|things)\b",
         # taken to houses and left with men she does not know (a review's probe)
         r"\b(?:stay|sleep|go|stop)\w* (?:there |over )?with (?:older )?(?:men|guys|man|blokes)"
-        r" (?:i|she|he|we|they) (?:do not|dont|did not|didnt|never) (?:know|met)\b",
+        r" (?:i|she|he|we|they) (?:do not|dont|does not|doesnt|did not|didnt|never) "
+        r"(?:know|met)\b",
         r"\b(?:post|share|send|leak|expose)\w*\s+(?:them|it|dem|those|my \w+)\b.{0,50}"
         r"\b(?:unless|if i do not|if i dont|or else)\b.{0,30}\b(?:send|pay|give)\b",
         r"[£$]?\b\d+\b.{0,25}\bor (?:he|she|they) (?:posts?|shares?|sends?|leaks?)\b",
@@ -307,7 +308,7 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\b(?:been gone|gone missing|missing)\s+(?:for\s+)?(?:\d+|two|three|a few|couple of)"
         r" days\b",
         r"\bemjbus\b.{0,5}\bemjsleep\b",
-        r"\bemjbed\b\W{0,5}(?:got|been|was) (?:chucked|kicked|thrown|turfed)\b(?! by)",
+        r"\bemjbed\b\W{0,5}(?:got|been|was) (?:chucked|kicked|thrown|turfed)\b",
         r"\b(?:i|i am|i will|ill|going to|want to|wanna|thinking (?:of|about)|gonna|might|"
         r"planning to|plan to|about to|have|already|just|we|should i|i have|i just|i might|"
         r"i keep thinking about)\s+(?:\w+\s+){0,2}(?:run|running|ran)\s+(?:away|off)\b"
@@ -339,9 +340,10 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"nowhere|freezing|cold)\b",
         r"\bmissing\b.{0,25}\b(?:from home|police (?:are|r) looking)\b",
         # shut out by family, and asking where to sleep (found on blind set V)
-        r"\b(?:mum|dad|mother|father|parents?|step (?:dad|mum)|carers?|foster \w+|nan|gran|"
-        r"mum (?:boyfriend|partner))\b.{0,20}\b(?:will not|would not|does not|did not|never|"
-        r"refuses? to|refused to) let (?:me|you|us) (?:back (?:in|inside|home)\b|in(?:side)?$)",
+        r"\b(?:mum|dad|mother|father|parents?|step (?:dad|mum)|carers?|foster \w+|nan|nana|gran|"
+        r"grandma|grandad|grandparents|uncle|aunt|auntie|guardian)\b.{0,20}\b(?:will not|"
+        r"would not|does not|did not|never|refuses? to|refused to) let (?:me|you|us) "
+        r"(?:back (?:in|inside|home)\b|in(?:side)?$)",
         r"\bwhere (?:can|could|should|am) (?:i|you|we) (?:going to |supposed to )?(?:sleep|kip)"
         r"\b(?! (?:over|at (?:the )?(?:festival|camp|sleepover)|(?:on|in) (?:the|a) (?:plane|"
         r"train|flight|coach|ferry|car|tent|trip)))",
@@ -380,8 +382,9 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"myself|skin)\b",
         r"^\s*emjknife\s+(?:emj(?:sad|scared)\s*)+$",
         r"\bemjsad\s+emjat\s+emj(?:grave|bridge|rope|pills)\b",  # sad, then a grave
-        # a sentence ending in "to" waits for more, so this one is a rule (a review's probe)
-        r"\b(?:nothing|no thing)\s+(?:left\s+)?to (?:look forward to|live for)$",
+        # "nothing to look forward to" (a review's probe)
+        r"\b(?:nothing|no thing)\s+(?:left\s+)?to (?:look forward to|live for)\b(?! (?:this|"
+        r"next|at|in|on|for|until|till|except|tomorrow|today|tonight|the weekend)\b)",
         r"\bemj(?:pills)\b.{0,20}\bemjpills\b.{0,20}\bemj(?:pills|grave|drink)\b",
     ),
     "emergency": (
@@ -436,9 +439,14 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\bemjgun\b.{0,10}\bemjat\b.{0,10}\bme\b",
         # a price on a head in emoji: a target, money and a weapon (found on blind set N)
         r"\bemjtarget\b.{0,20}\bemjmoney\b.{0,20}\bemj(?:knife|gun)\b",
-        # something pointed at the writer ("pointed it at my head"): a review's probe
-        r"\bpoint(?:ed|ing|s)? (?:it|a \w+|the \w+|his \w+|her \w+) at (?:me|my (?:head|face|"
-        r"chest|neck))\b",
+        # a weapon pointed or held at the writer ("pointed a real gun at me"): a review's probes
+        r"\b(?:point|pointed|pointing|points|held|holding|holds|put|putting)\s+(?:(?:a|the|his|her|"
+        r"their|that|this)\s+(?:\w+\s+){0,2}(?:gun|knife|blade|machete|weapon|pistol|rifle|"
+        r"bat|screwdriver|hammer)|it)\s+(?:at|to|against)\s+(?:my (?:head|face|chest|neck|"
+        r"throat))\b",
+        r"\b(?:point|pointed|pointing|points)\s+(?:a|the|his|her|their|that|this)\s+(?:\w+\s+){0,2}"
+        r"(?:gun|knife|blade|machete|weapon|pistol|rifle)\s+at\s+(?:me|us)\b",
+        r"\bemjgun\s+emjat\s+(?:you|your|you are|youre)\b.{0,6}\b(?:dead|next|done|finished)\b",
         # strangers asking where the writer lives (blind set S)
         r"\b(?:randoms|strangers|people i do not know|they|man dem|rivals)\b.{0,30}\b(?:asking|"
         r"asked|ask|asks)\s+(?:me\s+)?(?:what|which)\s+(?:estate|ends|road|street|block|"

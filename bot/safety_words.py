@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from bot.text import TOY_REACH, names_a_toy_gun
+
 MORE_LEXICON: dict[str, str] = {
     "strapped": "carrying a gun", "tooled up": "carrying a weapon", "tooled": "armed",
     "noodz": "nudes", "noods": "nudes", "nudies": "nudes",
@@ -54,24 +56,15 @@ EMOJI_MARKERS: dict[str, str] = {
 _EMOJI_RE = re.compile("|".join(re.escape(e) for e in sorted(EMOJI_MARKERS, key=len,
                                                                 reverse=True)))
 
-# A toy named just before 🔫 is what the emoji shows ("water pistols ready 🔫👉 them"):
-# never a negated one ("its not a toy gun 🔫👉 me"), never one named elsewhere in the
-# message ("brought a water gun to the park but some guy there had a 🔫👉 me").
-_TOY_BEFORE_RE = re.compile(
-    r"(?<!not a )(?<!not )(?<!isnt a )(?<!aint a )(?<!wasnt a )(?<!no )"
-    r"\b(?:(?:water|nerf|toy|cap|glue)\s*(?:pistols?|guns?|blasters?)|nerf|airsoft|"
-    r"paintball(?:ing)?|laser ?(?:tag|quest)|super ?soakers?|water fight)"
-    r"(?:\W+\w+){0,2}\W{0,12}$", re.IGNORECASE)  # then at most two words
-
-
 def emoji_view(text: str) -> str | None:
-    """The message with meaningful emoji as marker words ("emjknife"), or None if none."""
+    """The message with meaningful emoji as marker words ("emjknife"), or None if none. A
+    toy named just before 🔫 makes it a toy (bot/text.py)."""
     if text.isascii() or not _EMOJI_RE.search(text):
         return None
 
     def marker(m: re.Match[str]) -> str:
         word = EMOJI_MARKERS[m[0]]
-        if word == "emjgun" and _TOY_BEFORE_RE.search(text, 0, m.start()):
+        if word == "emjgun" and names_a_toy_gun(text[max(0, m.start() - TOY_REACH):m.start()]):
             return " toy "
         return f" {word} "
     return _EMOJI_RE.sub(marker, text)

@@ -116,13 +116,37 @@ class Normalised:
 _RUN_ON_RE = re.compile(r"[^\W\d_]+|(?=\w{12})[^\W\d_]+(?:\d{1,2}[^\W\d_]+){0,2}\d{0,2}")
 
 
+# A toy named just before 🔫 is what the emoji shows ("water pistols ready 🔫👉 them"), unless
+# denied ("it wasnt a nerf gun 🔫👉 me") or followed by "but", "real" or "nah".
+_TOY_RE = re.compile(r"\b(?:(?:water|nerf|toy|cap|glue)\s*(?:pistols?|guns?|blasters?)|nerf|"
+                     r"airsoft|paintball(?:ing)?|laser ?(?:tag|quest)|super ?soakers?|"
+                     r"water fights?)\b")
+_NOT_TOY_RE = re.compile(r"\b(?:not|isnt|wasnt|aint|never|no|nah|but|real|actual|actually|fr)\b")
+TOY_REACH = 60  # characters before 🔫 in which a toy is looked for
+
+
+def names_a_toy_gun(before: str) -> bool:
+    """Whether the text just before a 🔫 names a toy gun it stands for."""
+    before = before[-TOY_REACH:].casefold().translate(_APOSTROPHES)
+    toys = list(_TOY_RE.finditer(before))
+    if not toys:
+        return False
+    toy = toys[-1]  # the last one named
+    between = before[toy.end():]
+    return (len(re.findall(r"[^\W\d_]+", between)) <= 2
+            and not _NOT_TOY_RE.search(before[max(0, toy.start() - 20):toy.start()])
+            and not _NOT_TOY_RE.search(between))
+
+
 def fold(text: str) -> str:
     """Case, Unicode, emoji and punctuation folding; no catalogue knowledge needed."""
     text = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
     out: list[str] = []
-    for ch in text:
+    for i, ch in enumerate(text):
         word = EMOJI_WORDS.get(ch)
         if word is not None:
+            if word == "gun" and names_a_toy_gun(text[:i]):
+                word = "toy"
             out.append(f" {word} ")
             continue
         cat = unicodedata.category(ch)
