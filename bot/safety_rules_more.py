@@ -117,6 +117,10 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         # "her boyfriends mates make her link them and do stuff" (blind set S)
         r"\b(?:make|makes|made|making)\s+(?:her|me|him|us)\s+(?:link|meet|see|go with)\s+"
         r"(?:them|him|older men|men|his mates)\b.{0,20}\bdo (?:stuff|things)\b",
+        # game currency or gifts for pictures or a video call (found on blind set W)
+        r"\b(?:if i want|for|in exchange for|to get|gives? me|buy me|bought me|offered me)\s+"
+        r"(?:the |some |free |more )?(?:skins?|robux|v ?bucks|gems|coins|gift ?cards?)\b.{0,40}"
+        r"\b(?:show|send|facetime|cam|camera|video call|pics|photos|nudes)\b",
         # taken to houses and left with men she does not know (a review's probe)
         r"\b(?:stay|sleep|go|stop)\w* (?:there |over )?with (?:older )?(?:men|guys|man|blokes)"
         r" (?:i|she|he|we|they) (?:do not|dont|does not|doesnt|did not|didnt|never) "
@@ -284,6 +288,7 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\bwithout\s+(?:my|a|me)\s+(?:knife|blade|strap|ting|weapon|skeng)\b",
         r"\b(?:where|how) (?:can|do|could) i (?:get|buy)\s+(?:a|an)\s+(?:knife|blade|gun|"
         r"strap|weapon|zombie knife|machete|pepper spray|knuckle ?duster)\b",
+        r"\bemj(?:knife|gun)\s+emjbed\b",  # a knife in or under the bed (blind set W)
         r"\bemj(?:knife|gun)\b.{0,30}\b(?:emj(?:bag|coat|pocket)|bag|pocket|on me|carry|"
         r"carrying|protection|school|just in case|waistband|safer|everyday)\b",
         r"\bemj(?:bag|coat|pocket)\b.{0,10}\bemj(?:knife|gun)\b",
@@ -309,6 +314,7 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r" days\b",
         r"\bemjbus\b.{0,5}\bemjsleep\b",
         r"\bemjbed\b\W{0,5}(?:got|been|was) (?:chucked|kicked|thrown|turfed)\b",
+        r"\bemj(?:bed|home)\s+emjno\b.{0,20}\bemj(?:cold|night)\b",  # no bed, cold night (set W)
         r"\b(?:i|i am|i will|ill|going to|want to|wanna|thinking (?:of|about)|gonna|might|"
         r"planning to|plan to|about to|have|already|just|we|should i|i have|i just|i might|"
         r"i keep thinking about)\s+(?:\w+\s+){0,2}(?:run|running|ran)\s+(?:away|off)\b"
@@ -423,6 +429,9 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\b(?:owe|debt)\b.{0,20}\bemjmoney\b",
     ),
     "threatened": (
+        # messages and a location pin: they know where (found on blind set W)
+        r"\bemj(?:skull|knife|gun|scared)\b.{0,40}\b(?:msgs|messages|dms|texts)\b.{0,40}"
+        r"\bemjpin\b",
         r"\b(?:they|he|she|kids|boys|man|people|someone)\s+(?:will|are going to|is going to|"
         r"going to|said they will|said he will)\s+(?:break|smash|snap)\s+(?:his|her|my|your)\s+"
         r"(?:legs?|arms?|face|jaw|head|knees?)\b",
@@ -457,7 +466,7 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"a (?:man|guy|boy|girl|lad)|my (?:\w+ )?(?:mum|dad|brother|sister|bf|boyfriend|gf|"
         r"girlfriend|ex|step dad|stepdad|uncle|cousin))\s+(?:just\s+|has\s+|have\s+)?"
         r"(?:choked|strangled|punched|hit|beat|battered|jumped|grabbed|pushed|slapped|"
-        r"attacked|forced|kicked|stabbed|burnt|burned|headbutted|smacked)\s+me\b",
+        r"attacked|forced|kicked|stabbed|burnt|burned|headbutted|smacked|assaulted)\s+me\b",
         r"^(?:i\s+)?(?:just\s+)?(?:got|been|was|have been)\s+(?:jumped|beaten up|battered|"
         r"attacked|mugged|robbed|stabbed|slashed|choked|strangled)(?:\s+(?:again|today|"
         r"tonight|earlier|last night|after school))?$",

@@ -50,7 +50,8 @@ EMOJI_MARKERS: dict[str, str] = {
     "🔞": "emjadult", "🍑": "emjbody", "🍆": "emjbody", "📦": "emjpackage",
     "💷": "emjmoney", "💰": "emjmoney", "💵": "emjmoney", "🚆": "emjtrain", "🏚": "emjhouse",
     "📍": "emjpin", "😡": "emjangry", "😤": "emjangry", "🤬": "emjangry", "👉": "emjat",
-    "➡": "emjat", "🍺": "emjdrink", "🎯": "emjtarget",
+    "➡": "emjat", "🍺": "emjdrink", "🎯": "emjtarget", "🛌": "emjbed", "🥶": "emjcold",
+    "🌃": "emjnight", "🌙": "emjnight",
 }
 
 _EMOJI_RE = re.compile("|".join(re.escape(e) for e in sorted(EMOJI_MARKERS, key=len,
