@@ -73,15 +73,17 @@ _LEET: dict[str, tuple[str, ...]] = {
 }
 _MASK = "*#%?_"
 # what "1", "t0", "m3", "4" stand for inside a message that is clearly leetspeak
-_SHORT_WORDS = frozenset("i a me to of in is it so no go at my he we be on or up do am an "
+_SHORT_WORDS = frozenset("i a me to of in is it so no go at my he we be on or up do am an im if "
                          "as by us".split())
-# Postcode districts (E17, SE3, HA10; none is 0 but Croydon's CR0, so "n0t" is "not"),
+# Postcode districts (E17, SE3, HA10; a 0 only in CR0, HA0, SS0, CM0 and SL0, so "n0t" is
+# "not"),
 # times (1am, 7pm), ordinals (2nd), prices and
 # sizes are never leetspeak.
 _AREAS = (r"(?:e|ec|n|nw|se|sw|w|wc|br|cr|da|en|ha|ig|kt|rm|sm|tw|ub|wd|cm|ss|al|sl|hp|lu|"
           r"sg|me|tn|rh|gu)")
-_NOT_LEET_RE = re.compile(rf"(?:{_AREAS}(?:[1-9][a-z]?|[1-9]\d)|cr0|\d+(?:am|pm|st|nd|rd|th|s|k|p|"
-                          r"mins?|hrs?|kg|km|cm|mm|ml|gb|yo|yrs?)|[£$€]\d+(?:\.\d+)?)")
+_NOT_LEET_RE = re.compile(rf"(?:{_AREAS}(?:[1-9][a-z]?|[1-9]\d)|(?:cr|ha|ss|cm|sl)0|"
+                          r"\d+(?:am|pm|st|nd|rd|th|s|k|p|mins?|hrs?|kg|km|cm|mm|ml|gb|yo|yrs?)|"
+                          r"[£$€]\d+(?:\.\d+)?)")
 _TOKEN_RE = re.compile(r"\S+")
 _EDGE_PUNCT = ".,?!:;\"'()[]"
 # "k.i.l.l", "s-h-a-n-k", "r*a*p*e": three or more letters joined by the same kind of mark

@@ -118,9 +118,10 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\b(?:make|makes|made|making)\s+(?:her|me|him|us)\s+(?:link|meet|see|go with)\s+"
         r"(?:them|him|older men|men|his mates)\b.{0,20}\bdo (?:stuff|things)\b",
         # game currency or gifts for pictures or a video call (found on blind set W)
-        r"\b(?:if i want|for|in exchange for|to get|gives? me|buy me|bought me|offered me)\s+"
+        r"\b(?:if i want|in exchange for|gives? me|gave me|buy me|bought me|offered me)\s+"
         r"(?:the |some |free |more )?(?:skins?|robux|v ?bucks|gems|coins|gift ?cards?)\b.{0,40}"
-        r"\b(?:show|send|facetime|cam|camera|video call|pics|photos|nudes)\b",
+        r"\b(?:show (?:him|them|her)|send (?:him|them|her)? ?(?:pics|photos|nudes|a pic|a photo|"
+        r"a video)|facetime|on cam|on camera|video call)\b",
         # taken to houses and left with men she does not know (a review's probe)
         r"\b(?:stay|sleep|go|stop)\w* (?:there |over )?with (?:older )?(?:men|guys|man|blokes)"
         r" (?:i|she|he|we|they) (?:do not|dont|does not|doesnt|did not|didnt|never) "
@@ -288,7 +289,7 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\bwithout\s+(?:my|a|me)\s+(?:knife|blade|strap|ting|weapon|skeng)\b",
         r"\b(?:where|how) (?:can|do|could) i (?:get|buy)\s+(?:a|an)\s+(?:knife|blade|gun|"
         r"strap|weapon|zombie knife|machete|pepper spray|knuckle ?duster)\b",
-        r"\bemj(?:knife|gun)\s+emjbed\b",  # a knife in or under the bed (blind set W)
+        r"^(?!.*\b(?:bed ?wars|minecraft|roblox|fortnite|hypixel|gn)\b).*\bemjknife\s+emjbed\b",
         r"\bemj(?:knife|gun)\b.{0,30}\b(?:emj(?:bag|coat|pocket)|bag|pocket|on me|carry|"
         r"carrying|protection|school|just in case|waistband|safer|everyday)\b",
         r"\bemj(?:bag|coat|pocket)\b.{0,10}\bemj(?:knife|gun)\b",
@@ -314,7 +315,7 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r" days\b",
         r"\bemjbus\b.{0,5}\bemjsleep\b",
         r"\bemjbed\b\W{0,5}(?:got|been|was) (?:chucked|kicked|thrown|turfed)\b",
-        r"\bemj(?:bed|home)\s+emjno\b.{0,20}\bemj(?:cold|night)\b",  # no bed, cold night (set W)
+        r"\bemj(?:bed|home)\s+emjno\b.{0,20}\bemjcold\b",  # no bed, and cold (set W)
         r"\b(?:i|i am|i will|ill|going to|want to|wanna|thinking (?:of|about)|gonna|might|"
         r"planning to|plan to|about to|have|already|just|we|should i|i have|i just|i might|"
         r"i keep thinking about)\s+(?:\w+\s+){0,2}(?:run|running|ran)\s+(?:away|off)\b"
@@ -357,9 +358,13 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"kid|child)\s+(?:has\s+|just\s+)?(?:ran|run|has run)\s+(?:away|off)\b",
         r"\b(?:not|never) (?:come|coming|go|going) (?:back|home)\b",
         r"\bif (?:you|u|i) (?:have|got|has) nowhere\b|\bsleep in (?:a|the) (?:24 ?hr|24 hour)\b",
-        r"\bemj(?:home|bed)\b.{0,10}\bemjno\b|\bemjbag\b.{0,10}\bemj(?:run|door)\b|"
+        r"\bemjhome\b.{0,10}\bemjno\b|\bemjbag\b.{0,10}\bemj(?:run|door)\b|"
         r"\bemjrun\b.{0,10}\bemjdoor\b|"
         r"\bemjdoor\b.{0,20}\b(?:not coming back|done with home|leaving|packed)\b",
+        # no bed, but not no sleep ("🛌❌🌙 cant sleep", a review's probe)
+        r"\bemjbed\b.{0,10}\bemjno\b(?!.{0,40}\b(?:can not sleep|cannot sleep|cant sleep|"
+        r"all nighter|awake|insomnia|revis\w*|essay|homework|exams?|game|gaming|fortnite|"
+        r"netflix|tired)\b)",
         r"\b(?:done with|sick of|hate) (?:home|living here|this house)\b.{0,40}\b(?:leav\w*|"
         r"go|going|run|tonight|bag)\b",
     ),
@@ -429,9 +434,6 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"\b(?:owe|debt)\b.{0,20}\bemjmoney\b",
     ),
     "threatened": (
-        # messages and a location pin: they know where (found on blind set W)
-        r"\bemj(?:skull|knife|gun|scared)\b.{0,40}\b(?:msgs|messages|dms|texts)\b.{0,40}"
-        r"\bemjpin\b",
         r"\b(?:they|he|she|kids|boys|man|people|someone)\s+(?:will|are going to|is going to|"
         r"going to|said they will|said he will)\s+(?:break|smash|snap)\s+(?:his|her|my|your)\s+"
         r"(?:legs?|arms?|face|jaw|head|knees?)\b",
@@ -468,7 +470,7 @@ MORE_RULES: dict[str, tuple[str, ...]] = {
         r"(?:choked|strangled|punched|hit|beat|battered|jumped|grabbed|pushed|slapped|"
         r"attacked|forced|kicked|stabbed|burnt|burned|headbutted|smacked|assaulted)\s+me\b",
         r"^(?:i\s+)?(?:just\s+)?(?:got|been|was|have been)\s+(?:jumped|beaten up|battered|"
-        r"attacked|mugged|robbed|stabbed|slashed|choked|strangled)(?:\s+(?:again|today|"
+        r"attacked|mugged|robbed|stabbed|slashed|choked|strangled|assaulted)(?:\s+(?:again|today|"
         r"tonight|earlier|last night|after school))?$",
     ),
 }
