@@ -305,15 +305,15 @@ def test_a_third_reviewers_probes(engine: Engine) -> None:
 
 
 @pytest.mark.parametrize(("name", "caught", "right", "alarms"), [
-    ("blind_u.yaml", 360, 350, 3),  # measured once on bc8e193, this safety code: the figure
+    ("blind_x.yaml", 356, 341, 7),  # measured once on 29e4dc7, this safety code: the figure
 ])
 def test_the_last_blind_set_stays_at_its_measured_figures(name: str, caught: int,
                                                           right: int, alarms: int,
                                                           engine: Engine) -> None:
-    """Blind set U, written before the last round of changes and measured once on the code
-    they produced (docs/safeguarding.md), never trained on. Kept in tests/data so that any
-    change that makes it worse fails. It joins the learned layer's corpus when the next
-    fresh set is written."""
+    """Blind set X, named the figure before it was written, measured once on the code after
+    the round of set W and its review (docs/safeguarding.md), never trained on. Kept in
+    tests/data so that any change that makes it worse fails. It joins the learned layer's
+    corpus when the next fresh set is written."""
     from pathlib import Path
 
     cases = load_cases(Path(__file__).parent / "data" / name)
