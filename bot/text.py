@@ -145,7 +145,7 @@ def fold(text: str) -> str:
     for i, ch in enumerate(text):
         word = EMOJI_WORDS.get(ch)
         if word is not None:
-            if word == "gun" and names_a_toy_gun(text[:i]):
+            if word == "gun" and names_a_toy_gun(text[max(0, i - TOY_REACH):i]):
                 word = "toy"
             out.append(f" {word} ")
             continue

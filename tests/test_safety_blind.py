@@ -257,33 +257,36 @@ def test_review_of_the_last_round(engine: Engine) -> None:
                           ).safety == "sexual_harm"
 
 
+def _replies(engine: Engine, fired: list[tuple[str, str]], calm: list[str]) -> None:
+    """Each of `fired` gets its kind's safety reply; each of `calm` gets none."""
+    assert fired and calm
+    for text, intent in fired:
+        assert engine.respond(text).safety == intent, text
+    for text in calm:
+        assert engine.respond(text).safety is None, text
+
+
 def test_what_set_p_showed(engine: Engine) -> None:
     """Blind set P's misses that a rule can read, and its hyperbole about the writer."""
-    for text, intent in [
+    _replies(engine, [
         ("k\u0456\u0441k\u0435d \u043eut", "running_away"),  # Cyrillic letters
         ("kicked out", "running_away"),
         ("they are going to kill me", "threatened"),
-    ]:
-        assert engine.respond(text).safety == intent, text
-    for text in ["this heat is actually going to kill me", "upcoming stuff for 16+",
-                 "this queue is taking forever, shoot me now lol"]:
-        assert engine.respond(text).safety is None, text
+    ], calm=["this heat is actually going to kill me", "upcoming stuff for 16+",
+             "this queue is taking forever, shoot me now lol"])
 
 
 def test_slang_that_set_s_missed_is_read(engine: Engine) -> None:
     """Blind set S missed three slang disclosures; rules now read them, not the look-alikes."""
-    for text, intent in [
+    _replies(engine, [
         ("tonight im linkin the man that dissed my fam n hes getting dealt with",
          "hurting_others"),
         ("my g says hes gonna ride out on the opps this weekend", "hurting_others"),
         ("my g said her boyfriends mates make her link them and do stuff she dont wanna",
          "sexual_harm"),
         ("randoms keep adding me asking what estate im on", "threatened"),
-    ]:
-        assert engine.respond(text).safety == intent, text
-    for text in ["the complaint is getting dealt with", "we ride out on bikes every sunday",
-                 "my teacher asked me what school i am from before"]:
-        assert engine.respond(text).safety is None, text
+    ], calm=["the complaint is getting dealt with", "we ride out on bikes every sunday",
+             "my teacher asked me what school i am from before"])
 
 
 def test_a_third_reviewers_probes(engine: Engine) -> None:
